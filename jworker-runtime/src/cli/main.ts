@@ -1,0 +1,2 @@
+// PLACEHOLDER: the jworker CLI (operations issue) replaces this.
+export {};

@@ -1,0 +1,175 @@
+import type Logger from 'bunyan';
+import { ConfigError } from '../errors/worker-error.js';
+import type { RetryPolicy } from '../retry/backoff.js';
+import { queueNameProblem } from '../transport/names.js';
+import type { LogLevel, ProgressOptions, TlsOptions, WorkerConfig } from './options.js';
+
+/** The configuration with every default filled in. Internal. */
+export interface ResolvedConfig {
+  readonly amqpUrl: string;
+  readonly queue: string;
+  readonly queueType: 'quorum' | 'classic';
+  readonly concurrency: number;
+  readonly retry: RetryPolicy;
+  readonly taskTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly maxMessageBytes: number;
+  readonly deliveryLimit: number;
+  readonly logLevel: LogLevel;
+  readonly logger: Logger | undefined;
+  readonly tls: TlsOptions | undefined;
+  readonly heartbeatSeconds: number;
+  readonly progress: ProgressOptions | undefined;
+  readonly metricsPort: number | undefined;
+  readonly metricsHost: string;
+}
+
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+
+export const DEFAULTS = {
+  amqpUrl: 'amqp://localhost:5672',
+  queueType: 'quorum',
+  concurrency: 10,
+  maxAttempts: 5,
+  initialDelayMs: 1000,
+  multiplier: 2,
+  maxDelayMs: 300_000,
+  jitter: 0,
+  taskTimeoutMs: 0,
+  shutdownTimeoutMs: 30_000,
+  maxMessageBytes: 4 * 1024 * 1024,
+  deliveryLimit: 20,
+  logLevel: 'info',
+  heartbeatSeconds: 5,
+  metricsHost: '0.0.0.0',
+} as const;
+
+/** Collects problems so one error can name every bad setting. */
+export class Problems {
+  readonly list: string[] = [];
+  add(name: string, value: unknown, expected: string): void {
+    this.list.push(`${name}: expected ${expected}, got ${describe(value)}`);
+  }
+  throwIfAny(): void {
+    if (this.list.length > 0) throw new ConfigError(this.list);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  return typeof value;
+}
+
+/** Checks that `value` is a number in range; returns it or the fallback (after recording a problem). */
+export function checkNumber(
+  problems: Problems,
+  name: string,
+  value: unknown,
+  fallback: number,
+  rule: { min: number; max?: number; integer?: boolean },
+): number {
+  if (value === undefined) return fallback;
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value >= rule.min &&
+    (rule.max === undefined || value <= rule.max) &&
+    (!rule.integer || Number.isInteger(value));
+  if (ok) return value;
+  const kind = rule.integer ? 'an integer' : 'a number';
+  const range = rule.max === undefined ? `>= ${rule.min}` : `from ${rule.min} to ${rule.max}`;
+  problems.add(name, value, `${kind} ${range}`);
+  return fallback;
+}
+
+/** Checks a URL's scheme; returns a problem description or undefined. */
+export function urlProblem(value: string, schemes: readonly string[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `a URL (${schemes.map((s) => `${s}//…`).join(' or ')})`;
+  }
+  if (!schemes.includes(url.protocol)) return `a URL with scheme ${schemes.join(' or ')}`;
+  return undefined;
+}
+
+/**
+ * Fills in defaults and checks every value. `workerType` is the queue name's fallback.
+ * @throws ConfigError naming every invalid field, its value and what was expected.
+ */
+export function normalizeConfig(config: WorkerConfig, workerType: string): ResolvedConfig {
+  const p = new Problems();
+  const amqpUrl = config.amqpUrl ?? DEFAULTS.amqpUrl;
+  const amqpProblem = urlProblem(amqpUrl, ['amqp:', 'amqps:']);
+  if (amqpProblem) p.list.push(`amqpUrl: expected ${amqpProblem}, got a value that is not one (not shown: it may hold a password)`);
+
+  const queue = config.queue ?? workerType;
+  const qProblem = typeof queue === 'string' ? queueNameProblem(queue) : 'expected a string';
+  if (qProblem) p.list.push(`queue: ${qProblem}, got ${describe(queue)}`);
+
+  const queueType = config.queueType ?? DEFAULTS.queueType;
+  if (queueType !== 'quorum' && queueType !== 'classic') p.add('queueType', queueType, '"quorum" or "classic"');
+
+  const r = config.retry ?? {};
+  const retry: RetryPolicy = {
+    maxAttempts: checkNumber(p, 'retry.maxAttempts', r.maxAttempts, DEFAULTS.maxAttempts, { min: 1, max: 1000, integer: true }),
+    initialDelayMs: checkNumber(p, 'retry.initialDelayMs', r.initialDelayMs, DEFAULTS.initialDelayMs, { min: 0, integer: true }),
+    multiplier: checkNumber(p, 'retry.multiplier', r.multiplier, DEFAULTS.multiplier, { min: 1, max: 100 }),
+    maxDelayMs: checkNumber(p, 'retry.maxDelayMs', r.maxDelayMs, DEFAULTS.maxDelayMs, { min: 0, max: 2 ** 31 - 1, integer: true }),
+    jitter: checkNumber(p, 'retry.jitter', r.jitter, DEFAULTS.jitter, { min: 0, max: 1 }),
+  };
+
+  const logLevel = config.logLevel ?? DEFAULTS.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) p.add('logLevel', logLevel, LOG_LEVELS.join(', '));
+
+  const progress = config.progress;
+  if (progress?.url !== undefined) {
+    const gqlProblem = urlProblem(progress.url, ['http:', 'https:']);
+    if (gqlProblem) p.add('progress.url', progress.url, gqlProblem);
+  }
+  if (progress?.document !== undefined && progress.variables === undefined) {
+    p.list.push('progress.variables: expected a function mapping events to the variables of progress.document, got undefined');
+  }
+
+  const resolved: ResolvedConfig = {
+    amqpUrl,
+    queue,
+    queueType,
+    concurrency: checkNumber(p, 'concurrency', config.concurrency, DEFAULTS.concurrency, { min: 1, max: 65535, integer: true }),
+    retry,
+    taskTimeoutMs: checkNumber(p, 'taskTimeoutMs', config.taskTimeoutMs, DEFAULTS.taskTimeoutMs, {
+      min: 0,
+      max: 2 ** 31 - 1,
+      integer: true,
+    }),
+    shutdownTimeoutMs: checkNumber(p, 'shutdownTimeoutMs', config.shutdownTimeoutMs, DEFAULTS.shutdownTimeoutMs, {
+      min: 0,
+      max: 2 ** 31 - 1,
+      integer: true,
+    }),
+    maxMessageBytes: checkNumber(p, 'maxMessageBytes', config.maxMessageBytes, DEFAULTS.maxMessageBytes, {
+      min: 1,
+      max: 512 * 1024 * 1024,
+      integer: true,
+    }),
+    deliveryLimit: checkNumber(p, 'deliveryLimit', config.deliveryLimit, DEFAULTS.deliveryLimit, { min: 1, max: 10_000, integer: true }),
+    logLevel,
+    logger: config.logger,
+    tls: config.tls,
+    heartbeatSeconds: checkNumber(p, 'heartbeatSeconds', config.heartbeatSeconds, DEFAULTS.heartbeatSeconds, {
+      min: 0,
+      max: 3600,
+      integer: true,
+    }),
+    progress: progress?.url === undefined ? undefined : progress,
+    metricsPort:
+      config.metricsPort === undefined
+        ? undefined
+        : checkNumber(p, 'metricsPort', config.metricsPort, 0, { min: 0, max: 65535, integer: true }),
+    metricsHost: config.metricsHost ?? DEFAULTS.metricsHost,
+  };
+  p.throwIfAny();
+  return resolved;
+}

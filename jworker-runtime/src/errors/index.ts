@@ -1,0 +1,10 @@
+export type { WorkerErrorOptions } from './worker-error.js';
+export {
+  ConfigError,
+  isTaskValidationError,
+  isWorkerError,
+  TaskFailedError,
+  TaskTimeoutError,
+  TaskValidationError,
+  WorkerError,
+} from './worker-error.js';

@@ -1,0 +1,101 @@
+/** Options for {@link WorkerError}. */
+export interface WorkerErrorOptions {
+  /**
+   * True when retrying cannot help (bad input, a missing record): the task goes straight to the dead-letter queue.
+   * @default false
+   */
+  readonly permanent?: boolean;
+  /** A short machine-readable code, carried into results, dead-letter headers and progress events. */
+  readonly code?: string;
+  /** The error that caused this one. */
+  readonly cause?: unknown;
+}
+
+/**
+ * The error a worker throws to say how a task failed. `permanent: true` stops retries.
+ *
+ * @example
+ * throw new WorkerError(`no user ${task.userId}`, { permanent: true, code: 'USER_NOT_FOUND' });
+ */
+export class WorkerError extends Error {
+  override name: string = 'WorkerError';
+  /** True when retrying cannot help. */
+  readonly permanent: boolean;
+  /** A short machine-readable code, if one was given. */
+  readonly code: string | undefined;
+
+  constructor(message: string, options: WorkerErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.permanent = options.permanent ?? false;
+    this.code = options.code;
+  }
+}
+
+/**
+ * True for a {@link WorkerError}, also one thrown by another copy of this package
+ * (checked by `name` and shape, not only `instanceof`).
+ */
+export function isWorkerError(error: unknown): error is WorkerError {
+  if (error instanceof WorkerError) return true;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { name?: unknown }).name === 'WorkerError' &&
+    typeof (error as { permanent?: unknown }).permanent === 'boolean'
+  );
+}
+
+/** Thrown when a task's payload fails `validateTask` or `taskSchema`. Always permanent. */
+export class TaskValidationError extends WorkerError {
+  override name = 'TaskValidationError' as const;
+  /** One line per problem found, e.g. `email: expected a string`. */
+  readonly issues: readonly string[];
+
+  constructor(issues: readonly string[], options: { cause?: unknown } = {}) {
+    super(`task failed validation: ${issues.join('; ')}`, { permanent: true, code: 'INVALID_TASK', cause: options.cause });
+    this.issues = issues;
+  }
+}
+
+/** True for a {@link TaskValidationError}, also from another copy of this package. */
+export function isTaskValidationError(error: unknown): error is TaskValidationError {
+  return error instanceof TaskValidationError || (isWorkerErrorLike(error) && (error as { name?: unknown }).name === 'TaskValidationError');
+}
+
+function isWorkerErrorLike(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && typeof (error as { permanent?: unknown }).permanent === 'boolean';
+}
+
+/** Thrown by {@link loadConfig} and the worker constructor: lists every invalid setting at once. */
+export class ConfigError extends Error {
+  override name = 'ConfigError' as const;
+  /** One line per invalid setting, each naming the setting, its value and what was expected. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`invalid jworker configuration:\n  - ${problems.join('\n  - ')}`);
+    this.problems = problems;
+  }
+}
+
+/** Thrown when a task attempt runs past `taskTimeoutMs`. A timeout is a transient failure. */
+export class TaskTimeoutError extends WorkerError {
+  override name = 'TaskTimeoutError' as const;
+  constructor(timeoutMs: number) {
+    super(`task timed out after ${timeoutMs} ms (taskTimeoutMs)`, { permanent: false, code: 'TASK_TIMEOUT' });
+  }
+}
+
+/** Rejected by `TaskClient.call` when the worker reports that the task failed. */
+export class TaskFailedError extends Error {
+  override name = 'TaskFailedError' as const;
+  readonly taskId: string;
+  readonly code: string | undefined;
+  readonly permanent: boolean;
+  constructor(taskId: string, error: { message: string; code?: string | undefined; permanent: boolean }) {
+    super(error.message);
+    this.taskId = taskId;
+    this.code = error.code;
+    this.permanent = error.permanent;
+  }
+}

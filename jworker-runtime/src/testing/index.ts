@@ -1,0 +1,2 @@
+// PLACEHOLDER: the test harness (progress issue) replaces this.
+export {};

@@ -1,0 +1,33 @@
+/** AMQP headers jworker reads and writes. Part of the wire contract (docs/protocol.md). */
+export const HEADERS = {
+  /** 1-based attempt number of this delivery; absent means 1. */
+  attempt: 'x-jworker-attempt',
+  /** The last attempt's error message, on retry copies. */
+  lastError: 'x-jworker-last-error',
+  /** Dead letters: why the task failed. */
+  error: 'x-jworker-error',
+  /** Dead letters: a short code (PERMANENT, EXHAUSTED, INVALID_JSON, INVALID_TASK, TOO_LARGE, BAD_HEADER, UNSAFE_KEYS, or the error's own code). */
+  errorCode: 'x-jworker-error-code',
+  /** Dead letters: attempts made. */
+  attempts: 'x-jworker-attempts',
+  /** Dead letters: the worker type that gave up. */
+  workerType: 'x-jworker-worker-type',
+  /** Dead letters: ISO 8601 time of the failure. */
+  failedAt: 'x-jworker-failed-at',
+  /** Dead letters: permanent, exhausted or invalid. */
+  reason: 'x-jworker-reason',
+} as const;
+
+/** Reads the attempt header: a positive integer, or absent (attempt 1). Returns an error message for anything else. */
+export function parseAttemptHeader(value: unknown): { attempt: number } | { problem: string } {
+  if (value === undefined || value === null) return { attempt: 1 };
+  let n: number | undefined;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string' && /^\d+$/.test(value)) n = Number(value);
+  else if (typeof value === 'bigint') n = Number(value);
+  if (n === undefined || !Number.isSafeInteger(n) || n < 1) {
+    const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 50)) : typeof value;
+    return { problem: `header ${HEADERS.attempt} must be a positive integer, got ${shown}` };
+  }
+  return { attempt: n };
+}

@@ -1,0 +1,605 @@
+import { EventEmitter } from 'node:events';
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type Logger from 'bunyan';
+import { normalizeConfig, type ResolvedConfig } from '../config/normalize.js';
+import type { LogLevel, WorkerConfig } from '../config/options.js';
+import { isWorkerError, TaskValidationError } from '../errors/worker-error.js';
+import { createLogger } from '../log/logger.js';
+import { maskCredentials, urlPassword } from '../log/mask.js';
+import { noopEventSink, type TaskEventSink } from '../progress/events.js';
+import { createProgressReporter } from '../progress/reporter.js';
+import { connect, reconnectDelayMs } from '../transport/connection.js';
+import { HEADERS } from '../transport/headers.js';
+import { queueNames } from '../transport/names.js';
+import { publishConfirmed } from '../transport/publish.js';
+import { assertTopology } from '../transport/topology.js';
+import { type AttemptHooks, type AttemptOutcome, errorCode, errorMessage, runAttempt } from './attempt.js';
+import { decodeDelivery } from './decode.js';
+import { formatIssue, type StandardSchemaV1 } from './standard-schema.js';
+import type { TaskContext } from './task-context.js';
+
+/** Where a worker is in its life. */
+export type WorkerState = 'idle' | 'starting' | 'connecting' | 'consuming' | 'reconnecting' | 'stopping' | 'stopped';
+
+/** How a delivery ended, as seen by metrics and logs. */
+export type TaskOutcome = 'completed' | 'retried' | 'failed' | 'abandoned' | 'unrecorded';
+
+/** Emitted once per delivery when it is done. */
+export interface TaskRecord {
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly outcome: TaskOutcome;
+  /** For `failed`: permanent, exhausted or invalid. */
+  readonly reason?: 'permanent' | 'exhausted' | 'invalid';
+  readonly durationMs: number;
+}
+
+/** The events a worker emits on `worker.events`, for metrics and health. */
+export interface WorkerEventMap {
+  taskStart: [{ readonly taskId: string; readonly attempt: number }];
+  taskEnd: [TaskRecord];
+  state: [WorkerState];
+  connected: [];
+  disconnected: [];
+}
+
+/** A forced stop aborts tasks with this reason; their deliveries are left for redelivery. */
+class ShutdownAbort extends Error {
+  override name = 'ShutdownAbort';
+}
+
+/** @internal The symbol through which `jworker-runtime/testing` runs one attempt. */
+export const RUN_ATTEMPT = Symbol.for('jworker.runAttempt');
+
+/** @internal What the test harness needs of a worker. */
+export interface AttemptAccess<TTask, TResult> {
+  hooks(logger: Logger, events: TaskEventSink, config?: WorkerConfig): AttemptHooks<TTask, TResult>;
+}
+
+/**
+ * The base of every worker. Subclasses implement {@link BaseWorker.getWorkerType} and {@link BaseWorker.executeTask};
+ * the runtime owns consuming, retries on the broker, dead letters, progress, logs and shutdown.
+ *
+ * @example
+ * class EmailWorker extends BaseWorker<EmailTask, EmailResult> {
+ *   protected getWorkerType() { return 'email'; }
+ *   protected async executeTask(task: EmailTask, context: TaskContext) {
+ *     context.progress(50, 'Sending');
+ *     return { messageId: await send(task, { signal: context.signal }) };
+ *   }
+ * }
+ * await runWorker(new EmailWorker(loadConfig()));
+ */
+export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
+  /** Lifecycle and per-task events: `taskStart`, `taskEnd`, `state`, `connected`, `disconnected`. */
+  readonly events = new EventEmitter<WorkerEventMap>();
+  /** The configuration this worker was constructed with. */
+  protected readonly config: WorkerConfig;
+  /**
+   * A Standard Schema v1 validator (zod, valibot, arktype…) for the task payload. Failures are permanent.
+   * Ignored when {@link BaseWorker.validateTask} is overridden.
+   */
+  protected readonly taskSchema?: StandardSchemaV1<unknown, TTask>;
+
+  #state: WorkerState = 'idle';
+  #resolved: ResolvedConfig | undefined;
+  #logger: Logger | undefined;
+  #sink: TaskEventSink = noopEventSink;
+  #hooks: AttemptHooks<TTask, TResult> | undefined;
+  #manager: AmqpConnectionManager | undefined;
+  #wrapper: ChannelWrapper | undefined;
+  #consumer: { channel: ConfirmChannel; consumerTag: string } | undefined;
+  #inFlight = 0;
+  #onIdle: (() => void) | undefined;
+  readonly #controllers = new Set<AbortController>();
+  #startPromise: Promise<void> | undefined;
+  #stopPromise: Promise<void> | undefined;
+  #consuming: { promise: Promise<void>; resolve: () => void } | undefined;
+  #recoveryTimer: NodeJS.Timeout | undefined;
+  #recoveryFailures = 0;
+  #closers: Array<() => Promise<void>> = [];
+
+  constructor(config: WorkerConfig = {}) {
+    this.config = config;
+  }
+
+  /** A short name for this kind of worker (`email`, `scraper`): in every log line and event, and the default queue name. */
+  protected abstract getWorkerType(): string;
+
+  /** Does the work of one task. Throw to fail the attempt; throw `WorkerError` with `permanent: true` to stop retries. */
+  protected abstract executeTask(task: TTask, context: TaskContext): Promise<TResult>;
+
+  /** Sets up resources (clients, pools) before the first task. @default does nothing */
+  protected async initialize(): Promise<void> {}
+
+  /**
+   * True when retrying cannot help: the task goes to `<queue>.dead` at once.
+   * @default true for a `WorkerError` with `permanent: true` and for validation failures, false for anything else
+   */
+  protected isPermanentError(error: unknown, _task: TTask): boolean {
+    return isWorkerError(error) && error.permanent;
+  }
+
+  /** The first progress step of an attempt, sent with the STARTED event. @default `Starting <workerType> task` */
+  protected getInitialStep(_task: TTask): string {
+    return `Starting ${this.getWorkerType()} task`;
+  }
+
+  /**
+   * Turns the parsed JSON body into a task, or throws (a permanent failure).
+   * @default runs {@link BaseWorker.taskSchema} when set, else passes the payload through
+   */
+  protected async validateTask(raw: unknown): Promise<TTask> {
+    const schema = this.taskSchema;
+    if (schema === undefined) return raw as TTask;
+    const result = await schema['~standard'].validate(raw);
+    if (result.issues) throw new TaskValidationError(result.issues.map(formatIssue));
+    return result.value;
+  }
+
+  /** The worker's logger (bunyan). Available from `start()` on, so also inside `initialize()`. */
+  get logger(): Logger {
+    this.#logger ??= this.config.logger ?? createLogger(this.safeWorkerType(), this.config.logLevel ?? 'info', this.#secrets());
+    return this.#logger;
+  }
+
+  /** Where the worker is in its life. */
+  get state(): WorkerState {
+    return this.#state;
+  }
+
+  /** Tasks running now in this process. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** The resolved work queue name (after `start()`). */
+  get queue(): string | undefined {
+    return this.#resolved?.queue;
+  }
+
+  /** Logs through the task's logger (with taskId, attempt, workerType) or, without a context, the worker's. */
+  protected log(context: TaskContext | undefined, level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
+    const logger = context?.logger ?? this.logger;
+    logger[level](fields, message);
+  }
+
+  /** Registers cleanup run at the end of `stop()` (after the connection closed). Used by metrics and extensions. */
+  onStop(closer: () => Promise<void>): void {
+    this.#closers.push(closer);
+  }
+
+  /** The resolved configuration (after `start()`). @internal */
+  get resolvedConfig(): ResolvedConfig | undefined {
+    return this.#resolved;
+  }
+
+  /**
+   * Connects, declares the queues and consumes. Resolves once consuming (or when `stop()` is called first).
+   * Idempotent: a second call returns the same promise.
+   * @throws ConfigError when the configuration is invalid.
+   */
+  start(): Promise<void> {
+    this.#startPromise ??= this.#start();
+    return this.#startPromise;
+  }
+
+  /**
+   * Stops consuming, lets in-flight tasks finish up to `shutdownTimeoutMs`, then aborts the rest (they are delivered
+   * again), flushes progress events and closes the connection. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopPromise ??= this.#stop();
+    return this.#stopPromise;
+  }
+
+  /** @internal Used by `jworker-runtime/testing`. */
+  [RUN_ATTEMPT](): AttemptAccess<TTask, TResult> {
+    return {
+      hooks: (logger, events, config) => {
+        const resolved = normalizeConfig(config ?? this.config, this.getWorkerType());
+        return this.#makeHooks(resolved, logger, events);
+      },
+    };
+  }
+
+  #secrets(): string[] {
+    const secrets: string[] = [];
+    const password = this.config.amqpUrl === undefined ? undefined : urlPassword(this.config.amqpUrl);
+    if (password) secrets.push(password);
+    if (this.config.progress?.token) secrets.push(this.config.progress.token);
+    return secrets;
+  }
+
+  private safeWorkerType(): string {
+    try {
+      return this.getWorkerType();
+    } catch {
+      return 'worker';
+    }
+  }
+
+  #setState(state: WorkerState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.events.emit('state', state);
+  }
+
+  #makeHooks(cfg: ResolvedConfig, logger: Logger, events: TaskEventSink): AttemptHooks<TTask, TResult> {
+    return {
+      workerType: this.getWorkerType(),
+      queue: cfg.queue,
+      retry: cfg.retry,
+      taskTimeoutMs: cfg.taskTimeoutMs,
+      logger,
+      events,
+      validate: (raw) => this.validateTask(raw),
+      execute: (task, context) => this.executeTask(task, context),
+      isPermanent: (error, task) => (error instanceof TaskValidationError ? true : this.isPermanentError(error, task)),
+      initialStep: (task) => this.getInitialStep(task),
+    };
+  }
+
+  async #start(): Promise<void> {
+    this.#setState('starting');
+    const cfg = normalizeConfig(this.config, this.getWorkerType());
+    this.#resolved = cfg;
+    const logger = this.logger;
+    if (cfg.progress) this.#sink = createProgressReporter(cfg.progress, { logger, secrets: this.#secrets() });
+    this.#hooks = this.#makeHooks(cfg, logger, this.#sink);
+    await this.initialize();
+    if (this.#stopPromise) return;
+
+    let resolveConsuming!: () => void;
+    const consumingPromise = new Promise<void>((resolve) => {
+      resolveConsuming = resolve;
+    });
+    this.#consuming = { promise: consumingPromise, resolve: resolveConsuming };
+    this.#setState('connecting');
+    logger.info(
+      { queue: cfg.queue, queueType: cfg.queueType, concurrency: cfg.concurrency, amqpUrl: maskCredentials(cfg.amqpUrl) },
+      'starting %s worker on queue %s',
+      this.getWorkerType(),
+      cfg.queue,
+    );
+
+    const manager = connect({
+      amqpUrl: cfg.amqpUrl,
+      heartbeatSeconds: cfg.heartbeatSeconds,
+      tls: cfg.tls,
+      logger,
+      connectionName: `jworker ${this.getWorkerType()} ${cfg.queue} pid ${process.pid}`,
+    });
+    this.#manager = manager;
+    manager.on('connect', () => this.events.emit('connected'));
+    manager.on('disconnect', () => {
+      this.#consumer = undefined;
+      if (!this.#stopPromise) this.#setState('reconnecting');
+      this.events.emit('disconnected');
+    });
+
+    const wrapper = manager.createChannel({
+      name: `jworker:${cfg.queue}`,
+      confirm: true,
+      setup: (channel: ConfirmChannel) => this.#setup(channel, cfg),
+    });
+    this.#wrapper = wrapper;
+    wrapper.on('error', (error: Error) => {
+      logger.error(
+        { err: error, queue: cfg.queue },
+        'could not set up queue %s: %s. If the queue exists with other arguments (another queue type or delivery limit), delete it or match WORKER_QUEUE_TYPE / WORKER_DELIVERY_LIMIT. Retrying.',
+        cfg.queue,
+        maskCredentials(error.message),
+      );
+      this.#scheduleRecovery();
+    });
+    await consumingPromise;
+  }
+
+  async #setup(channel: ConfirmChannel, cfg: ResolvedConfig): Promise<void> {
+    await assertTopology(channel, cfg);
+    await channel.prefetch(cfg.concurrency);
+    if (this.#stopPromise) return;
+    channel.on('close', () => {
+      if (this.#consumer?.channel === channel) this.#consumer = undefined;
+      // A channel can die while its connection lives (a channel error); the manager would then wait for ever.
+      if (!this.#stopPromise && this.#manager?.isConnected()) this.#scheduleRecovery();
+    });
+    const { consumerTag } = await channel.consume(cfg.queue, (message) => this.#onDelivery(channel, message), { noAck: false });
+    this.#consumer = { channel, consumerTag };
+    this.#recoveryFailures = 0;
+    this.#setState('consuming');
+    this.logger.info({ queue: cfg.queue }, 'consuming from %s', cfg.queue);
+    this.#consuming?.resolve();
+  }
+
+  /** Reconnects after a channel-level failure, with backoff (the connection manager only handles lost connections). */
+  #scheduleRecovery(): void {
+    if (this.#recoveryTimer || this.#stopPromise) return;
+    this.#recoveryFailures++;
+    const delay = Math.max(500, reconnectDelayMs(this.#recoveryFailures));
+    this.#setState('reconnecting');
+    this.#recoveryTimer = setTimeout(() => {
+      this.#recoveryTimer = undefined;
+      if (this.#stopPromise || !this.#manager) return;
+      this.#manager.reconnect();
+    }, delay);
+    this.#recoveryTimer.unref();
+  }
+
+  #onDelivery(channel: ConfirmChannel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled the consumer: the queue was deleted. Declare it again and consume.
+      this.logger.warn({ queue: this.#resolved?.queue }, 'the broker cancelled the consumer (was the queue deleted?); declaring it again');
+      this.#scheduleRecovery();
+      return;
+    }
+    this.#inFlight++;
+    this.#handle(channel, message)
+      .catch((error: unknown) => this.logger.error({ err: error }, 'unexpected error handling a delivery; it will be delivered again'))
+      .finally(() => {
+        this.#inFlight--;
+        if (this.#inFlight === 0) this.#onIdle?.();
+      });
+  }
+
+  async #handle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    const cfg = this.#resolved as ResolvedConfig;
+    const hooks = this.#hooks as AttemptHooks<TTask, TResult>;
+    const startedAt = performance.now();
+    const { properties, fields } = message;
+    const decoded = decodeDelivery(
+      { content: message.content, messageId: properties.messageId, headers: properties.headers },
+      cfg.maxMessageBytes,
+    );
+    const { taskId, attempt } = decoded;
+    this.events.emit('taskStart', { taskId, attempt });
+    let outcome: AttemptOutcome<TResult>;
+    if (decoded.ok) {
+      const controller = new AbortController();
+      this.#controllers.add(controller);
+      this.logger.info({ taskId, attempt, redelivered: fields.redelivered }, 'task started');
+      try {
+        outcome = await runAttempt(hooks, { taskId, attempt, redelivered: fields.redelivered, payload: decoded.payload, controller });
+      } finally {
+        this.#controllers.delete(controller);
+      }
+    } else {
+      const error = Object.assign(new Error(decoded.message), { code: decoded.code });
+      hooks.events.emit({
+        taskId,
+        workerType: hooks.workerType,
+        queue: cfg.queue,
+        status: 'FAILED',
+        attempt,
+        maxAttempts: cfg.retry.maxAttempts,
+        error: decoded.message,
+        timestamp: new Date().toISOString(),
+      });
+      outcome = { status: 'failed', error, reason: 'invalid' };
+    }
+
+    let recorded: TaskOutcome;
+    try {
+      recorded = await this.#record(channel, message, taskId, attempt, outcome, cfg);
+    } catch (error) {
+      recorded = 'unrecorded';
+      this.logger.warn(
+        { taskId, attempt, err: error },
+        'could not record the outcome of task %s (the channel closed); the broker will deliver it again',
+        taskId,
+      );
+    }
+    const durationMs = Math.round((performance.now() - startedAt) * 100) / 100;
+    const record: TaskRecord =
+      outcome.status === 'failed'
+        ? { taskId, attempt, outcome: recorded, reason: outcome.reason, durationMs }
+        : { taskId, attempt, outcome: recorded, durationMs };
+    this.#logEnd(record, outcome);
+    this.events.emit('taskEnd', record);
+  }
+
+  #logEnd(record: TaskRecord, outcome: AttemptOutcome<TResult>): void {
+    const { taskId, attempt, durationMs } = record;
+    switch (outcome.status) {
+      case 'completed':
+        this.logger.info({ taskId, attempt, durationMs, outcome: record.outcome }, 'task completed');
+        return;
+      case 'retry':
+        this.logger.warn(
+          { taskId, attempt, durationMs, outcome: record.outcome, err: outcome.error, retryInMs: outcome.delayMs },
+          'task failed, retrying in %d ms: %s',
+          outcome.delayMs,
+          errorMessage(outcome.error),
+        );
+        return;
+      case 'failed':
+        this.logger.error(
+          { taskId, attempt, durationMs, outcome: record.outcome, reason: outcome.reason, err: outcome.error },
+          'task failed (%s), moved to the dead-letter queue: %s',
+          outcome.reason,
+          errorMessage(outcome.error),
+        );
+        return;
+      case 'abandoned':
+        this.logger.warn(
+          { taskId, attempt, durationMs, outcome: record.outcome },
+          'task aborted by a forced stop; it will be delivered again',
+        );
+        return;
+      default: {
+        const exhaustive: never = outcome;
+        throw new Error(`unknown outcome ${String(exhaustive)}`);
+      }
+    }
+  }
+
+  /** Makes the outcome safe on the broker (confirmed), then acks the delivery on the channel it came from. */
+  async #record(
+    channel: ConfirmChannel,
+    message: ConsumeMessage,
+    taskId: string,
+    attempt: number,
+    outcome: AttemptOutcome<TResult>,
+    cfg: ResolvedConfig,
+  ): Promise<TaskOutcome> {
+    const { properties } = message;
+    const replyTo = properties.replyTo as string | undefined;
+    const correlationId = (properties.correlationId as string | undefined) ?? taskId;
+    const names = queueNames(cfg.queue);
+    switch (outcome.status) {
+      case 'completed': {
+        if (replyTo) {
+          const body = JSON.stringify({ taskId, status: 'completed', result: outcome.result ?? null });
+          await publishConfirmed(channel, replyTo, Buffer.from(body), {
+            correlationId,
+            messageId: taskId,
+            contentType: 'application/json',
+          });
+        }
+        channel.ack(message);
+        return 'completed';
+      }
+      case 'retry': {
+        const headers = {
+          ...properties.headers,
+          [HEADERS.attempt]: outcome.nextAttempt,
+          [HEADERS.lastError]: truncate(errorMessage(outcome.error), 1000),
+        };
+        await publishConfirmed(channel, names.retry(outcome.queueDelayMs), message.content, {
+          ...copyProperties(properties, taskId),
+          headers,
+          ...(outcome.delayMs < outcome.queueDelayMs ? { expiration: String(outcome.delayMs) } : {}),
+        });
+        channel.ack(message);
+        return 'retried';
+      }
+      case 'failed': {
+        const messageText = truncate(errorMessage(outcome.error), 4000);
+        const code =
+          errorCode(outcome.error) ??
+          (outcome.reason === 'exhausted' ? 'EXHAUSTED' : outcome.reason === 'permanent' ? 'PERMANENT' : 'INVALID');
+        const headers = {
+          ...properties.headers,
+          [HEADERS.error]: messageText,
+          [HEADERS.errorCode]: code,
+          [HEADERS.reason]: outcome.reason,
+          [HEADERS.attempts]: attempt,
+          [HEADERS.workerType]: this.getWorkerType(),
+          [HEADERS.failedAt]: new Date().toISOString(),
+        };
+        await publishConfirmed(channel, names.dead, message.content, { ...copyProperties(properties, taskId), headers });
+        if (replyTo) {
+          const body = JSON.stringify({
+            taskId,
+            status: 'failed',
+            error: { message: messageText, code, permanent: outcome.reason !== 'exhausted' },
+          });
+          await publishConfirmed(channel, replyTo, Buffer.from(body), {
+            correlationId,
+            messageId: taskId,
+            contentType: 'application/json',
+          });
+        }
+        channel.ack(message);
+        return 'failed';
+      }
+      case 'abandoned':
+        // Leave the delivery unacked: closing the channel returns it to the queue.
+        return 'abandoned';
+      default: {
+        const exhaustive: never = outcome;
+        throw new Error(`unknown outcome ${String(exhaustive)}`);
+      }
+    }
+  }
+
+  async #stop(): Promise<void> {
+    const wasStarted = this.#startPromise !== undefined;
+    this.#setState('stopping');
+    this.#consuming?.resolve();
+    if (this.#recoveryTimer) clearTimeout(this.#recoveryTimer);
+    const cfg = this.#resolved;
+    if (!wasStarted || !cfg) {
+      this.#setState('stopped');
+      return;
+    }
+    const logger = this.logger;
+    logger.info(
+      { inFlight: this.#inFlight, shutdownTimeoutMs: cfg.shutdownTimeoutMs },
+      'stopping: no new tasks; waiting for %d in flight',
+      this.#inFlight,
+    );
+    const consumer = this.#consumer;
+    if (consumer) {
+      try {
+        await consumer.channel.cancel(consumer.consumerTag);
+      } catch {
+        // The channel is already gone: nothing is consumed from it any more.
+      }
+    }
+    if (!(await this.#waitIdle(cfg.shutdownTimeoutMs))) {
+      logger.warn(
+        { inFlight: this.#inFlight },
+        'shutdown timeout (%d ms) reached: aborting %d tasks; they will be delivered again',
+        cfg.shutdownTimeoutMs,
+        this.#inFlight,
+      );
+      for (const controller of this.#controllers) controller.abort(new ShutdownAbort('worker stopped before the task finished'));
+      await this.#waitIdle(5_000);
+    }
+    await this.#sink
+      .close(cfg.progress?.flushTimeoutMs ?? 5_000)
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not flush progress events'));
+    try {
+      await this.#wrapper?.close();
+    } catch {
+      // Closing a channel that is already closed.
+    }
+    try {
+      await this.#manager?.close();
+    } catch {
+      // Closing a connection that is already closed.
+    }
+    for (const closer of this.#closers) {
+      await closer().catch((error: unknown) => logger.warn({ err: error }, 'a stop hook failed'));
+    }
+    this.#setState('stopped');
+    logger.info('stopped');
+  }
+
+  #waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.#inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#onIdle = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.#onIdle = () => {
+        clearTimeout(timer);
+        this.#onIdle = undefined;
+        resolve(true);
+      };
+    });
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/** The properties a retry or dead-letter copy keeps from the original delivery. */
+function copyProperties(properties: ConsumeMessage['properties'], taskId: string) {
+  return {
+    messageId: taskId,
+    persistent: true,
+    contentType: properties.contentType as string | undefined,
+    contentEncoding: properties.contentEncoding as string | undefined,
+    correlationId: properties.correlationId as string | undefined,
+    replyTo: properties.replyTo as string | undefined,
+    type: properties.type as string | undefined,
+    appId: properties.appId as string | undefined,
+    timestamp: properties.timestamp as number | undefined,
+  };
+}

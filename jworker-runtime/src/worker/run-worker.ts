@@ -1,0 +1,51 @@
+import type { BaseWorker } from './base-worker.js';
+
+/** Options for {@link runWorker}. */
+export interface RunWorkerOptions {
+  /** Signals that start a graceful stop. A second signal forces exit (code 1). @default ['SIGTERM', 'SIGINT'] */
+  readonly signals?: readonly NodeJS.Signals[];
+  /** Call `process.exit` once stopped, so that open handles in user code cannot keep the process alive. @default true */
+  readonly exit?: boolean;
+}
+
+/**
+ * Starts a worker and turns SIGTERM/SIGINT into a graceful stop and exit code 0. A second signal forces exit.
+ * A configuration error or a failing `initialize()` is logged and exits with code 1.
+ *
+ * @example
+ * await runWorker(new EmailWorker(loadConfig()));
+ */
+export async function runWorker(worker: BaseWorker<unknown, unknown>, options: RunWorkerOptions = {}): Promise<void> {
+  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  const exit = options.exit ?? true;
+  let stopping = false;
+  const finish = (code: number): void => {
+    for (const signal of signals) process.off(signal, onSignal);
+    process.exitCode = code;
+    if (exit) process.exit(code);
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      worker.logger.warn({ signal }, 'second %s: forcing exit', signal);
+      finish(1);
+      return;
+    }
+    stopping = true;
+    worker.logger.info({ signal }, 'received %s: stopping gracefully', signal);
+    worker.stop().then(
+      () => finish(0),
+      (error: unknown) => {
+        worker.logger.error({ err: error }, 'error while stopping');
+        finish(1);
+      },
+    );
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+  try {
+    await worker.start();
+  } catch (error) {
+    worker.logger.fatal({ err: error }, 'worker failed to start: %s', error instanceof Error ? error.message : String(error));
+    await worker.stop().catch(() => {});
+    finish(1);
+  }
+}

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { ConsumeMessage } from 'amqplib';
+import amqplib from 'amqplib';
+
+export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** A queue name no other test uses. */
+export function uniqueQueue(prefix = 'test'): string {
+  return `jw-${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A raw amqplib connection for a test's own publishing and inspecting, closed by `close()`. */
+export async function rawBroker() {
+  const connection = await amqplib.connect(AMQP_URL);
+  const channel = await connection.createConfirmChannel();
+  return {
+    channel,
+    /** Publishes a raw body (string or Buffer) to a queue and waits for the confirm. */
+    async publish(queue: string, body: string | Buffer, options: amqplib.Options.Publish = {}): Promise<void> {
+      channel.sendToQueue(queue, typeof body === 'string' ? Buffer.from(body) : body, { persistent: true, ...options });
+      await channel.waitForConfirms();
+    },
+    /** Ready and consumer counts of a queue (0/0 when it does not exist). */
+    async count(queue: string): Promise<{ messageCount: number; consumerCount: number }> {
+      const probe = await connection.createChannel();
+      probe.on('error', () => {});
+      try {
+        const { messageCount, consumerCount } = await probe.checkQueue(queue);
+        await probe.close();
+        return { messageCount, consumerCount };
+      } catch {
+        return { messageCount: 0, consumerCount: 0 };
+      }
+    },
+    /** Takes every message now in a queue (acked). */
+    async drain(queue: string): Promise<ConsumeMessage[]> {
+      const out: ConsumeMessage[] = [];
+      for (;;) {
+        const message = await channel.get(queue, { noAck: true });
+        if (!message) return out;
+        out.push(message as ConsumeMessage);
+      }
+    },
+    /** Deletes a work queue and all its derived queues. */
+    async deleteAll(queue: string): Promise<void> {
+      const del = await connection.createChannel();
+      del.on('error', () => {});
+      for (const name of [queue, `${queue}.dead`]) await del.deleteQueue(name).catch(() => {});
+      await del.close().catch(() => {});
+      // Retry queues are named by delay; delete the ones the tests' policies produce.
+      const del2 = await connection.createChannel();
+      del2.on('error', () => {});
+      for (const delay of RETRY_DELAYS_USED) await del2.deleteQueue(`${queue}.retry.${delay}`).catch(() => {});
+      await del2.close().catch(() => {});
+    },
+    async close(): Promise<void> {
+      await channel.close().catch(() => {});
+      await connection.close().catch(() => {});
+    },
+  };
+}
+
+export type RawBroker = Awaited<ReturnType<typeof rawBroker>>;
+
+/** Every retry delay the tests configure, so teardown can delete their queues. */
+export const RETRY_DELAYS_USED = [
+  0, 1, 10, 20, 40, 50, 80, 100, 150, 160, 200, 300, 320, 400, 500, 600, 640, 800, 1000, 1200, 1600, 2000, 2400, 3200, 4000, 8000, 16000,
+  30000, 60000, 300000,
+];
+
+/** Resolves when `check` returns true, polling every 20 ms; rejects after `timeoutMs` with `what`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
