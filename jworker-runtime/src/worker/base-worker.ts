@@ -7,6 +7,7 @@ import type { LogLevel, WorkerConfig } from '../config/options.js';
 import { isWorkerError, TaskValidationError } from '../errors/worker-error.js';
 import { createLogger } from '../log/logger.js';
 import { maskCredentials, urlPassword } from '../log/mask.js';
+import { startMetricsServer } from '../metrics/server.js';
 import { noopEventSink, type TaskEventSink } from '../progress/events.js';
 import { createProgressReporter } from '../progress/reporter.js';
 import { connect, reconnectDelayMs } from '../transport/connection.js';
@@ -250,6 +251,14 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     this.#hooks = this.#makeHooks(cfg, logger, this.#sink);
     await this.initialize();
     if (this.#stopPromise) return;
+    if (cfg.metricsPort !== undefined) {
+      const server = await startMetricsServer(this as BaseWorker<unknown, unknown>, {
+        port: cfg.metricsPort,
+        host: cfg.metricsHost,
+        logger,
+      });
+      this.onStop(() => server.close());
+    }
 
     let resolveConsuming!: () => void;
     const consumingPromise = new Promise<void>((resolve) => {
