@@ -17,7 +17,7 @@ export {
   TaskValidationError,
   WorkerError,
 } from './errors/index.js';
-export type { TaskEvent, TaskEventSink, TaskStatus } from './progress/events.js';
+export type { ProgressStats, TaskEvent, TaskEventSink, TaskStatus } from './progress/events.js';
 export type { RetryPolicy } from './retry/backoff.js';
 export { retryDelayMs } from './retry/backoff.js';
 export { HEADERS } from './transport/headers.js';

@@ -33,6 +33,16 @@ export interface TaskEventSink {
   emit(event: TaskEvent): void;
   /** Sends what is pending, up to `deadlineMs`, and stops. Idempotent. */
   close(deadlineMs?: number): Promise<void>;
+  /** Counters for metrics: events sent, dropped under pressure, lost to failed requests, and waiting now. */
+  stats?(): ProgressStats;
+}
+
+/** Progress delivery counters. */
+export interface ProgressStats {
+  readonly sent: number;
+  readonly dropped: number;
+  readonly failed: number;
+  readonly pending: number;
 }
 
 /** A sink that drops everything: reporting is off. */

@@ -8,7 +8,7 @@ import { isWorkerError, TaskValidationError } from '../errors/worker-error.js';
 import { createLogger } from '../log/logger.js';
 import { maskCredentials, urlPassword } from '../log/mask.js';
 import { startMetricsServer } from '../metrics/server.js';
-import { noopEventSink, type TaskEventSink } from '../progress/events.js';
+import { noopEventSink, type ProgressStats, type TaskEventSink } from '../progress/events.js';
 import { createProgressReporter } from '../progress/reporter.js';
 import { connect, reconnectDelayMs } from '../transport/connection.js';
 import { HEADERS } from '../transport/headers.js';
@@ -153,6 +153,11 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
   /** Tasks running now in this process. */
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /** Progress delivery counters, or undefined when reporting is off. */
+  get progressStats(): ProgressStats | undefined {
+    return this.#sink.stats?.();
   }
 
   /** The resolved work queue name (after `start()`). */
