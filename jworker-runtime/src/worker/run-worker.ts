@@ -1,3 +1,4 @@
+import { createLogger } from '../log/logger.js';
 import type { BaseWorker } from './base-worker.js';
 
 /** Options for {@link runWorker}. */
@@ -10,12 +11,27 @@ export interface RunWorkerOptions {
 
 /**
  * Starts a worker and turns SIGTERM/SIGINT into a graceful stop and exit code 0. A second signal forces exit.
- * A configuration error or a failing `initialize()` is logged and exits with code 1.
+ * A configuration error or a failing `initialize()` is logged as one line and exits with code 1.
+ * Pass a factory (`() => new EmailWorker(loadConfig())`) so that errors thrown while building the worker,
+ * such as an invalid environment variable, are reported the same way.
  *
  * @example
- * await runWorker(new EmailWorker(loadConfig()));
+ * await runWorker(() => new EmailWorker(loadConfig()));
  */
-export async function runWorker(worker: BaseWorker<unknown, unknown>, options: RunWorkerOptions = {}): Promise<void> {
+export async function runWorker(
+  workerOrFactory: BaseWorker<unknown, unknown> | (() => BaseWorker<unknown, unknown>),
+  options: RunWorkerOptions = {},
+): Promise<void> {
+  let worker: BaseWorker<unknown, unknown>;
+  try {
+    worker = typeof workerOrFactory === 'function' ? workerOrFactory() : workerOrFactory;
+  } catch (error) {
+    const logger = createLogger('jworker', 'info');
+    logger.fatal({ err: error }, 'worker failed to start: %s', error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+    if (options.exit ?? true) process.exit(1);
+    return;
+  }
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   const exit = options.exit ?? true;
   let stopping = false;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ConsumeMessage } from 'amqplib';
+import type { GetMessage } from 'amqplib';
 import amqplib from 'amqplib';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -33,12 +33,12 @@ export async function rawBroker() {
       }
     },
     /** Takes every message now in a queue (acked). */
-    async drain(queue: string): Promise<ConsumeMessage[]> {
-      const out: ConsumeMessage[] = [];
+    async drain(queue: string): Promise<GetMessage[]> {
+      const out: GetMessage[] = [];
       for (;;) {
         const message = await channel.get(queue, { noAck: true });
         if (!message) return out;
-        out.push(message as ConsumeMessage);
+        out.push(message);
       }
     },
     /** Deletes a work queue and all its derived queues. */

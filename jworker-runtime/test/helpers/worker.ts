@@ -1,0 +1,26 @@
+import type { ExecutionContext } from 'ava';
+import type { WorkerConfig } from '../../src/index.js';
+import { TaskClient } from '../../src/index.js';
+import { SampleWorker } from '../fixtures/sample-worker.js';
+import { AMQP_URL, type RawBroker, rawBroker, uniqueQueue } from './broker.js';
+import { captureLogger } from './log-capture.js';
+
+/**
+ * Starts a SampleWorker on its own queue with captured logs, a TaskClient and a raw broker connection;
+ * everything is stopped and the queues deleted when the test ends.
+ */
+export async function startSample(t: ExecutionContext, config: WorkerConfig = {}) {
+  const queue = config.queue ?? uniqueQueue(t.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 20));
+  const logs = captureLogger('sample', 'debug');
+  const worker = new SampleWorker({ amqpUrl: AMQP_URL, logger: logs.logger, ...config, queue });
+  const client = new TaskClient({ url: AMQP_URL });
+  const broker: RawBroker = await rawBroker();
+  t.teardown(async () => {
+    await client.close();
+    await worker.stop();
+    await broker.deleteAll(queue);
+    await broker.close();
+  });
+  await worker.start();
+  return { queue, worker, client, broker, logs };
+}

@@ -1,0 +1,84 @@
+import test from 'ava';
+import { QueueNotFoundError, TaskFailedError } from '../src/index.js';
+import { uniqueQueue, waitFor } from './helpers/broker.js';
+import { startSample } from './helpers/worker.js';
+
+test('a task sent with TaskClient.call completes and its result comes back', async (t) => {
+  const { client, queue } = await startSample(t);
+  const result = await client.call(queue, { action: 'echo', value: { n: 42 } });
+  t.deepEqual(result, { echoed: { n: 42 }, attempt: 1 });
+});
+
+test('enqueue resolves to the task id, which the worker sees as context.taskId', async (t) => {
+  const { client, queue, worker } = await startSample(t);
+  const taskId = await client.enqueue(queue, { action: 'echo', value: 1 }, { taskId: 'order-17' });
+  t.is(taskId, 'order-17');
+  await waitFor('the task to run', () => worker.attempts.some((a) => a.taskId === 'order-17'));
+  t.like(worker.attempts[0], { taskId: 'order-17', attempt: 1, redelivered: false });
+});
+
+test('a plain JSON message from any AMQP client, with no jworker headers, is a valid first attempt', async (t) => {
+  const { broker, queue, worker } = await startSample(t);
+  await broker.publish(queue, JSON.stringify({ action: 'echo', value: 'raw' }));
+  await waitFor('the raw task to run', () => worker.attempts.length === 1);
+  t.is(worker.attempts[0]?.attempt, 1);
+  t.regex(worker.attempts[0]?.taskId ?? '', /^[0-9a-f-]{36}$/, 'a task id is generated when messageId is absent');
+  await waitFor('the work queue to be empty', async () => (await broker.count(queue)).messageCount === 0);
+});
+
+test('call rejects with TaskFailedError carrying code and permanent for a permanent failure', async (t) => {
+  const { client, queue } = await startSample(t);
+  const error = await t.throwsAsync(client.call(queue, { action: 'permanent', value: 'x' }), { instanceOf: TaskFailedError });
+  t.is(error?.message, 'cannot process x');
+  t.is(error?.code, 'BAD_VALUE');
+  t.true(error?.permanent);
+});
+
+test('enqueue to a queue that does not exist is refused, not silently dropped', async (t) => {
+  const { client } = await startSample(t);
+  const missing = uniqueQueue('missing');
+  await t.throwsAsync(client.enqueue(missing, { a: 1 }), {
+    instanceOf: QueueNotFoundError,
+    message: new RegExp(`no queue named "${missing}"`),
+  });
+});
+
+test('call rejects after its timeout when no worker answers', async (t) => {
+  const { client, queue, worker } = await startSample(t);
+  await worker.stop();
+  await t.throwsAsync(client.call(queue, { action: 'echo' }, { timeoutMs: 300 }), { message: /no result for task .* within 300 ms/ });
+});
+
+test('never more tasks in flight than concurrency', async (t) => {
+  const { client, queue, worker } = await startSample(t, { concurrency: 3 });
+  let peak = 0;
+  worker.events.on('taskStart', () => {
+    peak = Math.max(peak, worker.inFlight);
+  });
+  await Promise.all(Array.from({ length: 12 }, (_, i) => client.call(queue, { action: 'sleep', ms: 50, value: i })));
+  t.is(peak, 3);
+});
+
+test('initialize runs before the first task, and start and stop are idempotent', async (t) => {
+  const { worker } = await startSample(t);
+  t.true(worker.initialized);
+  t.is(worker.start(), worker.start());
+  t.is(worker.state, 'consuming');
+  const first = worker.stop();
+  t.is(worker.stop(), first);
+  await first;
+  t.is(worker.state, 'stopped');
+});
+
+test('each task logs a start and an end line with taskId, attempt, durationMs and outcome', async (t) => {
+  const { client, queue, logs } = await startSample(t);
+  await client.call(queue, { action: 'echo' }, { taskId: 'log-me' });
+  // The end line follows the ack, which follows the reply.
+  await waitFor('the end line', () => logs.records.some((r) => r.taskId === 'log-me' && r.msg === 'task completed'));
+  const lines = logs.records.filter((r) => r.taskId === 'log-me');
+  const start = lines.find((r) => r.msg === 'task started');
+  const end = lines.find((r) => r.msg === 'task completed');
+  t.like(start, { taskId: 'log-me', attempt: 1 });
+  t.like(end, { taskId: 'log-me', attempt: 1, outcome: 'completed' });
+  t.is(typeof end?.durationMs, 'number');
+});

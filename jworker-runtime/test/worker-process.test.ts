@@ -1,0 +1,129 @@
+import test from 'ava';
+import { HEADERS, TaskClient } from '../src/index.js';
+import { AMQP_URL, rawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
+import { consuming, spawnWorker } from './helpers/process.js';
+
+test.serial('SIGTERM stops the worker gracefully: the task in flight finishes, exit code 0', async (t) => {
+  const queue = uniqueQueue('sigterm');
+  const broker = await rawBroker();
+  const client = new TaskClient({ url: AMQP_URL });
+  t.teardown(async () => {
+    await client.close();
+    await broker.deleteAll(queue);
+    await broker.close();
+  });
+  const worker = spawnWorker({ WORKER_QUEUE: queue, SHUTDOWN_TIMEOUT_MS: '10000' });
+  await consuming(worker);
+  const result = client.call(queue, { action: 'sleep', ms: 800, value: 'finish me' }, { timeoutMs: 15_000 });
+  await worker.waitForLog((r) => r.msg === 'task started');
+  worker.child.kill('SIGTERM');
+  t.deepEqual(await result, { echoed: 'finish me', attempt: 1 });
+  t.deepEqual(await worker.exited, { code: 0, signal: null });
+  t.true(worker.records.some((r) => r.msg === 'stopped'));
+});
+
+test.serial('past the shutdown timeout, tasks in flight are aborted and delivered again to the next worker', async (t) => {
+  const queue = uniqueQueue('shutdown-timeout');
+  const broker = await rawBroker();
+  const client = new TaskClient({ url: AMQP_URL });
+  t.teardown(async () => {
+    await client.close();
+    await broker.deleteAll(queue);
+    await broker.close();
+  });
+  const first = spawnWorker({ WORKER_QUEUE: queue, SHUTDOWN_TIMEOUT_MS: '300' });
+  await consuming(first);
+  const result = client.call(queue, { action: 'sleep', ms: 3000, value: 'long' }, { taskId: 'long-task', timeoutMs: 30_000 });
+  await first.waitForLog((r) => r.msg === 'task started');
+  first.child.kill('SIGTERM');
+  await first.waitForLog((r) => r.msg === 'task aborted by a forced stop; it will be delivered again');
+  t.deepEqual(await first.exited, { code: 0, signal: null });
+  const second = spawnWorker({ WORKER_QUEUE: queue });
+  t.teardown(() => {
+    second.child.kill('SIGKILL');
+  });
+  const started = await second.waitForLog((r) => r.msg === 'task started' && r.taskId === 'long-task');
+  t.is(started.redelivered, true);
+  t.deepEqual(await result, { echoed: 'long', attempt: 1 });
+  second.child.kill('SIGTERM');
+  t.is((await second.exited).code, 0);
+});
+
+test.serial('a worker killed mid-task loses nothing: another instance finishes the tasks', async (t) => {
+  const queue = uniqueQueue('sigkill');
+  const broker = await rawBroker();
+  const client = new TaskClient({ url: AMQP_URL });
+  t.teardown(async () => {
+    await client.close();
+    await broker.deleteAll(queue);
+    await broker.close();
+  });
+  const victim = spawnWorker({ WORKER_QUEUE: queue, WORKER_CONCURRENCY: '5' });
+  await consuming(victim);
+  const results = Array.from({ length: 5 }, (_, i) =>
+    client.call(queue, { action: 'sleep', ms: 2000, value: i }, { taskId: `k${i}`, timeoutMs: 30_000 }),
+  );
+  await waitFor('five tasks in flight', () => victim.records.filter((r) => r.msg === 'task started').length === 5);
+  victim.child.kill('SIGKILL');
+  t.is((await victim.exited).signal, 'SIGKILL');
+  const rescuer = spawnWorker({ WORKER_QUEUE: queue, WORKER_CONCURRENCY: '5' });
+  t.teardown(() => {
+    rescuer.child.kill('SIGKILL');
+  });
+  t.deepEqual(
+    (await Promise.all(results)).map((r) => (r as { echoed: number }).echoed),
+    [0, 1, 2, 3, 4],
+  );
+  const redelivered = rescuer.records.filter((r) => r.msg === 'task started' && r.redelivered === true);
+  t.is(redelivered.length, 5, 'each was delivered again, marked redelivered');
+  rescuer.child.kill('SIGTERM');
+  t.is((await rescuer.exited).code, 0);
+});
+
+test.serial('a message that keeps killing the process ends in <queue>.dead after the delivery limit', async (t) => {
+  const queue = uniqueQueue('poison');
+  const broker = await rawBroker();
+  t.teardown(async () => {
+    await broker.deleteAll(queue);
+    await broker.close();
+  });
+  const env = { WORKER_QUEUE: queue, WORKER_DELIVERY_LIMIT: '2' };
+  let runs = 0;
+  const first = spawnWorker(env);
+  await consuming(first);
+  await broker.publish(queue, JSON.stringify({ action: 'crash' }), { messageId: 'poison' });
+  await first.exited;
+  runs++;
+  // Each new process gets the poison message again until the broker gives up on it.
+  while ((await broker.count(`${queue}.dead`)).messageCount === 0 && runs < 6) {
+    const next = spawnWorker(env);
+    const outcome = await Promise.race([next.exited.then(() => 'died' as const), consuming(next).then(() => 'up' as const)]);
+    if (outcome === 'up') {
+      const died = await Promise.race([
+        next.exited.then(() => true),
+        waitFor('the dead letter', async () => (await broker.count(`${queue}.dead`)).messageCount === 1, 5000).then(() => false),
+      ]);
+      if (!died) {
+        next.child.kill('SIGTERM');
+        await next.exited;
+        break;
+      }
+    }
+    runs++;
+  }
+  const [dead] = await broker.drain(`${queue}.dead`);
+  t.is(dead?.properties.messageId, 'poison');
+  t.true(runs <= 4, `dead-lettered after ${runs} crashed processes`);
+  const death = (dead?.properties.headers?.['x-death'] as Array<{ reason: string }> | undefined)?.[0];
+  t.is(death?.reason, 'delivery_limit');
+  t.is(HEADERS.error in (dead?.properties.headers ?? {}), false, 'no worker lived to add x-jworker-error: x-death says why');
+});
+
+test.serial('a configuration error exits 1 with one clear line naming every bad variable', async (t) => {
+  const worker = spawnWorker({ WORKER_CONCURRENCY: 'many', RETRY_MAX_ATTEMPTS: '-2' });
+  const { code } = await worker.exited;
+  t.is(code, 1);
+  const fatal = worker.records.find((r) => r.level === 60);
+  t.regex(String(fatal?.msg), /WORKER_CONCURRENCY: expected an integer from 1 to 65535, got "many"/);
+  t.regex(String(fatal?.msg), /RETRY_MAX_ATTEMPTS/);
+});
