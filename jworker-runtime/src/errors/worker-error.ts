@@ -51,8 +51,8 @@ export class TaskValidationError extends WorkerError {
   /** One line per problem found, e.g. `email: expected a string`. */
   readonly issues: readonly string[];
 
-  constructor(issues: readonly string[], options: { cause?: unknown } = {}) {
-    super(`task failed validation: ${issues.join('; ')}`, { permanent: true, code: 'INVALID_TASK', cause: options.cause });
+  constructor(issues: readonly string[], options: { cause?: unknown; code?: string } = {}) {
+    super(`task failed validation: ${issues.join('; ')}`, { permanent: true, code: options.code ?? 'INVALID_TASK', cause: options.cause });
     this.issues = issues;
   }
 }

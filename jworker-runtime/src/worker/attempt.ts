@@ -93,7 +93,13 @@ export async function runAttempt<TTask, TResult>(
   try {
     task = await hooks.validate(input.payload);
   } catch (error) {
-    const invalid = isTaskValidationError(error) ? error : new TaskValidationError([errorMessage(error)], { cause: error });
+    // Whatever validation throws is permanent; a code the hook gave is kept.
+    const invalid = isTaskValidationError(error)
+      ? error
+      : new TaskValidationError([errorMessage(error)], {
+          cause: error,
+          ...(errorCode(error) === undefined ? {} : { code: errorCode(error) }),
+        });
     emit('FAILED', { error: invalid.message });
     return { status: 'failed', error: invalid, reason: 'invalid' };
   }
