@@ -1,8 +1,34 @@
 import type Logger from 'bunyan';
 import type { ProgressOptions } from '../config/options.js';
-import { noopEventSink, type TaskEventSink } from './events.js';
+import { urlPassword } from '../log/mask.js';
+import { BatchingReporter } from './batching-reporter.js';
+import type { TaskEventSink } from './events.js';
+import { createGraphqlTransport } from './graphql-transport.js';
+import { normalizeProgressOptions } from './settings.js';
 
-// PLACEHOLDER: replaced by the GraphQL reporter (progress issue).
-export function createProgressReporter(_options: ProgressOptions, _deps: { logger: Logger; secrets: readonly string[] }): TaskEventSink {
-  return noopEventSink;
+/** What the reporter needs from its worker. */
+export interface ProgressReporterDeps {
+  /** Where warnings go (endpoint down, events dropped). */
+  readonly logger: Logger;
+  /** Strings to keep out of every log line (the token, URL passwords). */
+  readonly secrets: readonly string[];
+}
+
+/**
+ * Creates the sink that sends task events to a GraphQL endpoint in batches (`reportTaskEvents`, see
+ * `schema/progress.graphql`). `emit` never throws or waits; `close(deadlineMs)` flushes what is pending.
+ *
+ * @throws ConfigError when an option is invalid (each bad `progress.*` field is named).
+ * @example
+ * const sink = createProgressReporter({ url: 'http://localhost:4000/graphql', token }, { logger, secrets: [token] });
+ * sink.emit(event);
+ * await sink.close(5000);
+ */
+export function createProgressReporter(options: ProgressOptions, deps: ProgressReporterDeps): TaskEventSink {
+  const settings = normalizeProgressOptions(options);
+  const secrets = [...deps.secrets];
+  if (settings.token) secrets.push(settings.token);
+  const password = urlPassword(settings.url);
+  if (password) secrets.push(password);
+  return new BatchingReporter(settings, createGraphqlTransport(settings, secrets), deps.logger);
 }

@@ -1,0 +1,103 @@
+import { checkNumber, Problems, urlProblem } from '../config/normalize.js';
+import type { ProgressOptions } from '../config/options.js';
+import type { TaskEvent } from './events.js';
+
+/** The mutation sent when no custom `document` is given. Matches `schema/progress.graphql`. */
+export const DEFAULT_DOCUMENT = `mutation ReportTaskEvents($events: [TaskEventInput!]!) {
+  reportTaskEvents(events: $events)
+}`;
+
+/** The default `variables`: the batch as `$events`. */
+export const defaultVariables = (events: readonly TaskEvent[]): Record<string, unknown> => ({ events });
+
+/** {@link ProgressOptions} with every default filled in. Internal. */
+export interface ProgressSettings {
+  readonly url: string;
+  readonly token: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly flushIntervalMs: number;
+  readonly maxBatchSize: number;
+  readonly requestTimeoutMs: number;
+  readonly maxBufferedEvents: number;
+  readonly flushTimeoutMs: number;
+  readonly document: string;
+  readonly variables: (events: readonly TaskEvent[]) => Record<string, unknown>;
+}
+
+export const PROGRESS_DEFAULTS = {
+  flushIntervalMs: 200,
+  maxBatchSize: 500,
+  requestTimeoutMs: 5000,
+  maxBufferedEvents: 10_000,
+  flushTimeoutMs: 5000,
+} as const;
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Fills in the defaults of {@link ProgressOptions} and checks every value.
+ * @throws ConfigError naming each invalid `progress.*` field, its value and what was expected.
+ */
+export function normalizeProgressOptions(options: ProgressOptions): ProgressSettings {
+  const p = new Problems();
+  const url = options.url;
+  if (typeof url !== 'string') p.add('progress.url', url, 'an http:// or https:// URL (GRAPHQL_URL)');
+  else {
+    const problem = urlProblem(url, ['http:', 'https:']);
+    if (problem) p.add('progress.url', url, problem);
+  }
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) {
+    p.list.push('progress.token: expected a non-empty string (GRAPHQL_TOKEN), got a value that is not one (not shown: it is a secret)');
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (typeof value === 'string') headers[name] = value;
+    else p.add(`progress.headers.${name}`, value, 'a string');
+  }
+  if (options.token) {
+    // The token wins over a hand-written Authorization header: two would be merged into one invalid value.
+    for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
+    headers.Authorization = `Bearer ${options.token}`;
+  }
+  if (options.document !== undefined && typeof options.document !== 'string') p.add('progress.document', options.document, 'a string');
+  if (options.document !== undefined && typeof options.variables !== 'function') {
+    p.add('progress.variables', options.variables, 'a function mapping events to the variables of progress.document');
+  }
+  if (options.document === undefined && options.variables !== undefined && typeof options.variables !== 'function') {
+    p.add('progress.variables', options.variables, 'a function');
+  }
+  const settings: ProgressSettings = {
+    url: url as string,
+    token: options.token,
+    headers,
+    flushIntervalMs: checkNumber(p, 'progress.flushIntervalMs', options.flushIntervalMs, PROGRESS_DEFAULTS.flushIntervalMs, {
+      min: 1,
+      max: MAX_TIMER_MS,
+      integer: true,
+    }),
+    maxBatchSize: checkNumber(p, 'progress.maxBatchSize', options.maxBatchSize, PROGRESS_DEFAULTS.maxBatchSize, {
+      min: 1,
+      max: 100_000,
+      integer: true,
+    }),
+    requestTimeoutMs: checkNumber(p, 'progress.requestTimeoutMs', options.requestTimeoutMs, PROGRESS_DEFAULTS.requestTimeoutMs, {
+      min: 1,
+      max: MAX_TIMER_MS,
+      integer: true,
+    }),
+    maxBufferedEvents: checkNumber(p, 'progress.maxBufferedEvents', options.maxBufferedEvents, PROGRESS_DEFAULTS.maxBufferedEvents, {
+      min: 1,
+      max: 10_000_000,
+      integer: true,
+    }),
+    flushTimeoutMs: checkNumber(p, 'progress.flushTimeoutMs', options.flushTimeoutMs, PROGRESS_DEFAULTS.flushTimeoutMs, {
+      min: 0,
+      max: MAX_TIMER_MS,
+      integer: true,
+    }),
+    document: options.document ?? DEFAULT_DOCUMENT,
+    variables: options.variables ?? defaultVariables,
+  };
+  p.throwIfAny();
+  return settings;
+}
