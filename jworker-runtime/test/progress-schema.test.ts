@@ -1,0 +1,38 @@
+import test from 'ava';
+import { buildSchema, type GraphQLEnumType, type GraphQLInputObjectType, parse, validate } from 'graphql';
+import type { TaskEvent, TaskStatus } from '../src/index.js';
+import { DEFAULT_DOCUMENT } from '../src/progress/settings.js';
+import { PROGRESS_SDL } from './progress-server.js';
+
+const schema = buildSchema(PROGRESS_SDL);
+
+test('the shipped SDL is a valid schema and the mutation the reporter sends validates against it', (t) => {
+  t.deepEqual(validate(schema, parse(DEFAULT_DOCUMENT)), []);
+  t.is(schema.getMutationType()?.getFields().reportTaskEvents?.type.toString(), 'Boolean!');
+  t.is(schema.getMutationType()?.getFields().reportTaskEvents?.args[0]?.type.toString(), '[TaskEventInput!]!');
+});
+
+test('TaskStatus and TaskEventInput match the TaskEvent type field for field', (t) => {
+  const statuses: Record<TaskStatus, true> = { STARTED: true, PROGRESS: true, RETRYING: true, COMPLETED: true, FAILED: true };
+  const status = schema.getType('TaskStatus') as GraphQLEnumType;
+  t.deepEqual(
+    status.getValues().map((v) => v.name),
+    Object.keys(statuses),
+  );
+  const fields: Record<keyof TaskEvent, string> = {
+    taskId: 'ID!',
+    workerType: 'String!',
+    queue: 'String!',
+    status: 'TaskStatus!',
+    attempt: 'Int!',
+    maxAttempts: 'Int!',
+    percent: 'Float',
+    step: 'String',
+    message: 'String',
+    result: 'JSON',
+    error: 'String',
+    timestamp: 'String!',
+  };
+  const input = schema.getType('TaskEventInput') as GraphQLInputObjectType;
+  t.deepEqual(Object.fromEntries(Object.values(input.getFields()).map((f) => [f.name, f.type.toString()])), fields);
+});
