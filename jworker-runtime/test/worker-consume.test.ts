@@ -82,3 +82,19 @@ test('each task logs a start and an end line with taskId, attempt, durationMs an
   t.like(end, { taskId: 'log-me', attempt: 1, outcome: 'completed' });
   t.is(typeof end?.durationMs, 'number');
 });
+
+test('an internal error outside the attempt parks the message in <queue>.dead instead of leaving it stuck', async (t) => {
+  const { client, queue, worker, broker } = await startSample(t);
+  const listener = () => {
+    throw new Error('a buggy listener');
+  };
+  worker.events.on('taskStart', listener);
+  await client.enqueue(queue, { action: 'echo' }, { taskId: 'internal' });
+  await waitFor('the dead letter', async () => (await broker.count(`${queue}.dead`)).messageCount === 1);
+  const [dead] = await broker.drain(`${queue}.dead`);
+  t.is(dead?.properties.messageId, 'internal');
+  t.is(dead?.properties.headers?.['x-jworker-error-code'], 'INTERNAL');
+  t.regex(String(dead?.properties.headers?.['x-jworker-error']), /internal error: a buggy listener/);
+  worker.events.off('taskStart', listener);
+  t.deepEqual(await client.call(queue, { action: 'echo', value: 'after' }), { echoed: 'after', attempt: 1 });
+});

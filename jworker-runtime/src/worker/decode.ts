@@ -17,13 +17,13 @@ export type Decoded =
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-function findUnsafeKey(text: string): string | undefined {
-  let found: string | undefined;
+function findUnsafeKeys(text: string): string[] {
+  const found = new Set<string>();
   JSON.parse(text, (key, value) => {
-    if (found === undefined && UNSAFE_KEYS.has(key)) found = key;
+    if (UNSAFE_KEYS.has(key)) found.add(key);
     return value;
   });
-  return found;
+  return [...found].sort();
 }
 
 /**
@@ -54,14 +54,15 @@ export function decodeDelivery(delivery: RawDelivery, maxMessageBytes: number): 
   }
   // A cheap substring test first; the exact (slower) key scan runs only when it hits.
   if (text.includes('__proto__') || text.includes('constructor') || text.includes('prototype')) {
-    const key = findUnsafeKey(text);
-    if (key !== undefined) {
+    const keys = findUnsafeKeys(text);
+    if (keys.length > 0) {
+      const list = keys.map((key) => `"${key}"`).join(', ');
       return {
         ok: false,
         taskId,
         attempt,
         code: 'UNSAFE_KEYS',
-        message: `body has the key "${key}", refused to prevent prototype pollution`,
+        message: `body has the key${keys.length > 1 ? 's' : ''} ${list}, refused to prevent prototype pollution`,
       };
     }
   }

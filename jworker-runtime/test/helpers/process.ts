@@ -1,8 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AMQP_URL } from './broker.js';
 
-const WORKER = fileURLToPath(new URL('../fixtures/worker-process.ts', import.meta.url));
+const FIXTURES = {
+  sample: fileURLToPath(new URL('../fixtures/worker-process.ts', import.meta.url)),
+  reliable: fileURLToPath(new URL('../fixtures/reliable-worker.ts', import.meta.url)),
+};
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -14,11 +18,13 @@ export interface WorkerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** All stdout and stderr text. */
   output(): string;
+  /** Resident memory of the process now, in bytes (from /proc). */
+  rss(): number;
 }
 
-/** Starts the sample worker in a child process (node --import tsx) with the given environment. */
-export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+/** Starts a fixture worker (the sample one by default) in a child process (node --import tsx) with the given environment. */
+export function spawnWorker(env: Record<string, string>, fixture: keyof typeof FIXTURES = 'sample'): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURES[fixture]], {
     env: { ...process.env, AMQP_URL, LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -60,6 +66,14 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
     records,
     exited,
     output: () => text,
+    rss: () => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+      } catch {
+        return 0;
+      }
+    },
     waitForLog(match, timeoutMs = 20_000) {
       const found = records.find(match);
       if (found) return Promise.resolve(found);

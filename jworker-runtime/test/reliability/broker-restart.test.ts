@@ -1,0 +1,46 @@
+import test from 'ava';
+import { rawBroker, waitFor } from '../helpers/broker.js';
+import { consuming } from '../helpers/process.js';
+import { ctl, hasRabbitmqctl, recordFigures, scenario, show } from './harness.js';
+
+// Restarts the broker's app: it runs alone (the suite is serial) and restores the broker even when it fails.
+test('a broker restart mid-run, with tasks waiting in retry delay queues: none lost', async (t) => {
+  if (!hasRabbitmqctl()) {
+    t.pass('rabbitmqctl is not available here: skipped');
+    return;
+  }
+  t.teardown(() => {
+    ctl('start_app');
+  });
+  const { ledger, spawn, queue, assertNoSecrets } = await scenario(t, {
+    WORKER_CONCURRENCY: '20',
+    RETRY_INITIAL_DELAY_MS: '4000',
+    RETRY_MAX_ATTEMPTS: '3',
+  });
+  const workers = [spawn(), spawn()];
+  await Promise.all(workers.map(consuming));
+  const total = 400;
+  // Half fail once and wait 4 s in <queue>.retry.4000 while the broker goes down and up.
+  await ledger.send(Array.from({ length: total }, (_, n) => ({ n, failAttempts: n % 2, sleepMs: 5 })));
+  const broker = await rawBroker();
+  await waitFor(
+    'the retry queue to hold the failed half',
+    async () => (await broker.count(`${queue}.retry.4000`)).messageCount >= total / 4,
+    30_000,
+  );
+  const waitingInRetry = (await broker.count(`${queue}.retry.4000`)).messageCount;
+  await broker.close();
+  ctl('stop_app');
+  ctl('start_app');
+  ctl('await_startup');
+  const tally = await ledger.settled(120_000);
+  const reconnects = workers.map((w) => w.records.filter((r) => String(r.msg).startsWith('consuming from')).length - 1);
+  recordFigures('broker-restart', { ...tally, waitingInRetryAtRestart: waitingInRetry, reconnectsPerWorker: reconnects });
+  assertNoSecrets();
+  t.is(tally.lost, 0, show(tally));
+  t.is(tally.completed, total);
+  t.true(
+    reconnects.every((n) => n >= 1),
+    `both workers consumed again after the restart (${reconnects.join(', ')})`,
+  );
+});
