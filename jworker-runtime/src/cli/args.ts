@@ -1,0 +1,187 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { queueNameProblem } from '../transport/names.js';
+import { UsageError } from './errors.js';
+import type { HelpTopic } from './help.js';
+
+/** Where `enqueue` reads its task from. */
+export type PayloadSource =
+  | { readonly kind: 'inline'; readonly text: string }
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'stdin' };
+
+/** A parsed command line. */
+export type Command =
+  | { readonly command: 'help'; readonly topic: HelpTopic }
+  | {
+      readonly command: 'enqueue';
+      readonly queue: string;
+      readonly payload: PayloadSource;
+      readonly wait: boolean;
+      readonly timeoutMs: number;
+      readonly taskId: string | undefined;
+      readonly json: boolean;
+    }
+  | { readonly command: 'stats'; readonly queue: string; readonly retryDelays: readonly number[] | undefined; readonly json: boolean }
+  | { readonly command: 'dead list'; readonly queue: string; readonly limit: number; readonly json: boolean }
+  | {
+      readonly command: 'dead replay';
+      readonly queue: string;
+      readonly taskIds: readonly string[] | 'all';
+      readonly json: boolean;
+    }
+  | { readonly command: 'dead purge'; readonly queue: string; readonly yes: boolean; readonly json: boolean };
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_LIST_LIMIT = 100;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+const common = { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } } as const satisfies Options;
+
+/**
+ * Parses `jworker` arguments (without `node` and the script). Pure: reads no files and no environment.
+ * @throws UsageError naming the bad argument.
+ */
+export function parseCommand(argv: readonly string[]): Command {
+  const [name, ...rest] = argv;
+  switch (name) {
+    case undefined:
+    case 'help':
+    case '-h':
+    case '--help':
+      return { command: 'help', topic: 'main' };
+    case 'enqueue':
+      return parseEnqueue(rest);
+    case 'stats':
+      return parseStats(rest);
+    case 'dead':
+      return parseDead(rest);
+    default:
+      throw new UsageError(`unknown command "${name}": expected enqueue, stats or dead. Run "jworker --help".`);
+  }
+}
+
+function parse<T extends Options>(args: readonly string[], options: T, command: string) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.replace(/\. To specify a positional.*$/s, '') : String(error);
+    throw new UsageError(`${command}: ${message}. Run "jworker ${command} --help".`);
+  }
+}
+
+function queueArg(value: string | undefined, command: string): string {
+  if (value === undefined) throw new UsageError(`${command}: missing <queue>. Run "jworker ${command} --help".`);
+  const problem = queueNameProblem(value);
+  if (problem) throw new UsageError(`${command}: bad queue name ${JSON.stringify(value)}: ${problem}`);
+  return value;
+}
+
+function noExtra(positionals: readonly string[], expected: number, command: string): void {
+  if (positionals.length > expected)
+    throw new UsageError(`${command}: unexpected argument ${JSON.stringify(positionals[expected])}. Run "jworker ${command} --help".`);
+}
+
+function positiveInt(value: string | undefined, option: string, command: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value)))
+    throw new UsageError(`${command}: ${option} expects a positive integer, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+function parseEnqueue(args: readonly string[]): Command {
+  const command = 'enqueue';
+  const { values, positionals } = parse(
+    args,
+    { ...common, wait: { type: 'boolean' }, timeout: { type: 'string' }, 'task-id': { type: 'string' } },
+    command,
+  );
+  if (values.help) return { command: 'help', topic: 'enqueue' };
+  const queue = queueArg(positionals[0], command);
+  const task = positionals[1];
+  if (task === undefined) throw new UsageError(`${command}: missing the task: inline JSON, @file or - for stdin`);
+  noExtra(positionals, 2, command);
+  const payload: PayloadSource =
+    task === '-' ? { kind: 'stdin' } : task.startsWith('@') ? { kind: 'file', path: task.slice(1) } : { kind: 'inline', text: task };
+  if (payload.kind === 'file' && payload.path === '') throw new UsageError(`${command}: "@" must be followed by a file path`);
+  const taskId = values['task-id'];
+  if (taskId !== undefined && taskId.trim() === '') throw new UsageError(`${command}: --task-id must not be empty`);
+  return {
+    command,
+    queue,
+    payload,
+    wait: values.wait ?? false,
+    timeoutMs: positiveInt(values.timeout, '--timeout', command) ?? DEFAULT_TIMEOUT_MS,
+    taskId,
+    json: values.json ?? false,
+  };
+}
+
+function parseStats(args: readonly string[]): Command {
+  const command = 'stats';
+  const { values, positionals } = parse(args, { ...common, 'retry-delays': { type: 'string' } }, command);
+  if (values.help) return { command: 'help', topic: 'stats' };
+  const queue = queueArg(positionals[0], command);
+  noExtra(positionals, 1, command);
+  const raw = values['retry-delays'];
+  let retryDelays: number[] | undefined;
+  if (raw !== undefined) {
+    const parts = raw.split(',').map((part) => part.trim());
+    if (parts.some((part) => !/^\d+$/.test(part)))
+      throw new UsageError(`${command}: --retry-delays expects milliseconds separated by commas, got ${JSON.stringify(raw)}`);
+    retryDelays = [...new Set(parts.map(Number))];
+  }
+  return { command, queue, retryDelays, json: values.json ?? false };
+}
+
+function parseDead(args: readonly string[]): Command {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case undefined:
+    case '-h':
+    case '--help':
+      return { command: 'help', topic: 'dead' };
+    case 'list': {
+      const command = 'dead list';
+      const { values, positionals } = parse(rest, { ...common, limit: { type: 'string' } }, command);
+      if (values.help) return { command: 'help', topic: command };
+      const queue = queueArg(positionals[0], command);
+      noExtra(positionals, 1, command);
+      return { command, queue, limit: positiveInt(values.limit, '--limit', command) ?? DEFAULT_LIST_LIMIT, json: values.json ?? false };
+    }
+    case 'replay': {
+      const command = 'dead replay';
+      const { values, positionals } = parse(
+        rest,
+        { ...common, all: { type: 'boolean' }, 'task-id': { type: 'string', multiple: true } },
+        command,
+      );
+      if (values.help) return { command: 'help', topic: command };
+      const queue = queueArg(positionals[0], command);
+      noExtra(positionals, 1, command);
+      const ids = values['task-id'] ?? [];
+      if (values.all && ids.length > 0) throw new UsageError(`${command}: give either --task-id or --all, not both`);
+      if (!values.all && ids.length === 0) throw new UsageError(`${command}: say which dead letters: --task-id <id> (repeatable) or --all`);
+      return { command, queue, taskIds: values.all ? 'all' : [...new Set(ids)], json: values.json ?? false };
+    }
+    case 'purge': {
+      const command = 'dead purge';
+      const { values, positionals } = parse(rest, { ...common, yes: { type: 'boolean' } }, command);
+      if (values.help) return { command: 'help', topic: command };
+      const queue = queueArg(positionals[0], command);
+      noExtra(positionals, 1, command);
+      return { command, queue, yes: values.yes ?? false, json: values.json ?? false };
+    }
+    default:
+      throw new UsageError(`dead: unknown subcommand "${sub}": expected list, replay or purge. Run "jworker dead --help".`);
+  }
+}
+
+/** Parses the task JSON; `source` names where it came from in the error. @throws UsageError on bad JSON. */
+export function parseTaskJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`enqueue: the task from ${source} is not valid JSON: ${reason}`);
+  }
+}

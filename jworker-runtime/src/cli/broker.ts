@@ -1,0 +1,115 @@
+import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import amqplib from 'amqplib';
+import { loadConfig } from '../config/load-config.js';
+import { DEFAULTS } from '../config/normalize.js';
+import type { RetryOptions, TlsOptions } from '../config/options.js';
+import { maskCredentials } from '../log/mask.js';
+import { splitUrls } from '../transport/connection.js';
+import { CliError, EXIT, UsageError } from './errors.js';
+
+/** The broker settings the CLI reads from the environment, as a worker would. */
+export interface CliSettings {
+  readonly amqpUrl: string;
+  readonly tls: TlsOptions | undefined;
+  readonly retry: RetryOptions;
+}
+
+/** Reads AMQP_URL, the AMQP_*_FILE TLS files and RETRY_* (nothing else: the CLI is not a worker). */
+export function cliSettings(env: Readonly<Record<string, string | undefined>>): CliSettings {
+  const picked = Object.fromEntries(Object.entries(env).filter(([key]) => key.startsWith('AMQP_') || key.startsWith('RETRY_')));
+  try {
+    const config = loadConfig(picked);
+    return { amqpUrl: config.amqpUrl ?? DEFAULTS.amqpUrl, tls: config.tls, retry: config.retry ?? {} };
+  } catch (error) {
+    throw new UsageError(`bad environment: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** A connection for one command; `close()` ends it. */
+export interface CliBroker {
+  readonly connection: ChannelModel;
+  /** A confirm channel for gets, publishes and acks. */
+  readonly channel: ConfirmChannel;
+  /** Ready messages and consumers of a queue, or undefined when it does not exist (checked on a throwaway channel). */
+  inspect(queue: string): Promise<{ messageCount: number; consumerCount: number } | undefined>;
+  /** Like `inspect`, but a missing queue is a CliError (exit 3). */
+  require(queue: string, hint: string): Promise<{ messageCount: number; consumerCount: number }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the first reachable URL of AMQP_URL.
+ * @throws CliError (exit 4) naming the URL with its password masked.
+ */
+export async function openBroker(settings: CliSettings, timeoutMs = 10_000): Promise<CliBroker> {
+  let connection: ChannelModel | undefined;
+  const failures: string[] = [];
+  for (const url of splitUrls(settings.amqpUrl)) {
+    try {
+      connection = await amqplib.connect(url, {
+        ...(settings.tls as object | undefined),
+        timeout: timeoutMs,
+        clientProperties: { connection_name: `jworker cli pid ${process.pid}` },
+      });
+      break;
+    } catch (error) {
+      failures.push(`${maskCredentials(url)}: ${maskCredentials(describe(error))}`);
+    }
+  }
+  if (!connection) {
+    throw new CliError(
+      `cannot reach RabbitMQ (${failures.join('; ')}). Check AMQP_URL, the credentials and that the broker is running.`,
+      EXIT.unreachable,
+    );
+  }
+  const conn = connection;
+  conn.on('error', () => {});
+  const channel = await conn.createConfirmChannel();
+  channel.on('error', () => {});
+
+  async function inspect(queue: string) {
+    let probe: Channel | undefined;
+    try {
+      probe = await conn.createChannel();
+      probe.on('error', () => {});
+      const { messageCount, consumerCount } = await probe.checkQueue(queue);
+      return { messageCount, consumerCount };
+    } catch (error) {
+      if ((error as { code?: number }).code === 404) return undefined;
+      throw error;
+    } finally {
+      await probe?.close().catch(() => {});
+    }
+  }
+
+  return {
+    connection: conn,
+    channel,
+    inspect,
+    async require(queue, hint) {
+      const info = await inspect(queue);
+      if (!info) throw new CliError(`no queue named "${queue}" on the broker: ${hint}`, EXIT.queueNotFound);
+      return info;
+    },
+    async close() {
+      await channel.close().catch(() => {});
+      await conn.close().catch(() => {});
+    },
+  };
+}
+
+/** Runs `body` with a broker connection, closing it whatever happens. */
+export async function withBroker<T>(settings: CliSettings, body: (broker: CliBroker) => Promise<T>): Promise<T> {
+  const broker = await openBroker(settings);
+  try {
+    return await body(broker);
+  } finally {
+    await broker.close();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(describe).join(', ');
+  if (error instanceof Error) return error.message || (error as NodeJS.ErrnoException).code || error.name;
+  return String(error);
+}

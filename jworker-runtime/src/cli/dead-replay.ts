@@ -1,0 +1,65 @@
+import type { Message } from 'amqplib';
+import { queueNames } from '../transport/names.js';
+import type { Command } from './args.js';
+import { type CliSettings, withBroker } from './broker.js';
+import { replayHeaders } from './dead-letters.js';
+import { EXIT, type ExitCode } from './errors.js';
+import type { CliIo } from './io.js';
+import { walkQueue } from './walk-queue.js';
+
+type ReplayCommand = Extract<Command, { command: 'dead replay' }>;
+
+/** What a replay did. */
+export interface ReplayReport {
+  readonly replayed: number;
+  /** Requested task ids not found in the dead queue. */
+  readonly notFound: readonly string[];
+}
+
+/**
+ * `jworker dead replay`: moves dead letters back to the work queue, attempts reset. Each copy is confirmed in the work
+ * queue before its dead letter is acked (see walkQueue): a crash part way leaves a task in both queues, never in neither.
+ * Only the dead letters present at the start are visited, so a task that fails again meanwhile is not replayed twice.
+ */
+export async function deadReplay(cmd: ReplayCommand, settings: CliSettings, io: CliIo): Promise<ExitCode> {
+  const { work, dead } = queueNames(cmd.queue);
+  const wanted = cmd.taskIds === 'all' ? undefined : new Set(cmd.taskIds);
+  const found = new Set<string>();
+  const replayed = await withBroker(settings, async (broker) => {
+    await broker.require(work, 'start a worker for it first (it declares its queues), or check the name');
+    const { messageCount } = await broker.require(dead, `its worker declares ${dead}`);
+    return walkQueue(broker.channel, dead, messageCount, (message) => {
+      const taskId = message.properties.messageId as string | undefined;
+      if (wanted && (taskId === undefined || !wanted.has(taskId) || found.has(taskId))) return { action: 'keep' };
+      if (taskId !== undefined) found.add(taskId);
+      return { action: 'move', to: work, properties: replayProperties(message) };
+    });
+  });
+  const notFound = wanted ? [...wanted].filter((id) => !found.has(id)) : [];
+  const report: ReplayReport = { replayed, notFound };
+  if (cmd.json) io.out(`${JSON.stringify(report)}\n`);
+  else {
+    io.out(`replayed ${replayed} dead letter${replayed === 1 ? '' : 's'} from ${dead} to ${work}\n`);
+    if (notFound.length > 0) io.err(`not found in ${dead}: ${notFound.join(', ')}\n`);
+  }
+  return notFound.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** The properties of a replayed copy: identity and reply routing kept, failure headers dropped. */
+export function replayProperties(message: Pick<Message, 'properties'>) {
+  const p = message.properties;
+  return {
+    persistent: true,
+    mandatory: true,
+    messageId: p.messageId as string | undefined,
+    correlationId: p.correlationId as string | undefined,
+    replyTo: p.replyTo as string | undefined,
+    contentType: p.contentType as string | undefined,
+    contentEncoding: p.contentEncoding as string | undefined,
+    type: p.type as string | undefined,
+    appId: p.appId as string | undefined,
+    timestamp: p.timestamp as number | undefined,
+    priority: p.priority as number | undefined,
+    headers: replayHeaders(p.headers as Record<string, unknown> | undefined),
+  };
+}

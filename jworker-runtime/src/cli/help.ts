@@ -1,0 +1,88 @@
+/** `--help` texts, one per command. */
+export const HELP = {
+  main: `Usage: jworker <command> [options]
+
+Operate jworker queues on RabbitMQ. The broker is read from AMQP_URL (default amqp://localhost:5672).
+
+Commands:
+  enqueue <queue> <json | @file | ->   Publish a task; prints its id (--wait: its result)
+  stats <queue>                        Ready messages and consumers of the work, retry and dead queues
+  dead list <queue>                    Show dead letters without removing them
+  dead replay <queue>                  Move dead letters back to the work queue, attempts reset
+  dead purge <queue> --yes             Delete every dead letter
+
+Run "jworker <command> --help" for a command's options.
+Exit codes: 0 ok, 1 failed, 2 bad usage, 3 queue not found, 4 broker unreachable.
+`,
+  enqueue: `Usage: jworker enqueue <queue> <json | @file | -> [options]
+
+Publishes a task (persistent JSON, confirmed by the broker) and prints its task id.
+The task is inline JSON, @path to read a file, or - to read stdin.
+
+Options:
+  --wait            Wait for the worker's result and print it (exit 1 if the task failed)
+  --timeout <ms>    How long to wait for the broker, and with --wait for the result (default 30000)
+  --task-id <id>    Use this task id instead of a random UUID
+  --json            Print {"taskId", "result"} as JSON
+  -h, --help        Show this help
+
+Examples:
+  jworker enqueue email '{"to":"a@example.com"}'
+  jworker enqueue email @task.json --wait --timeout 60000
+  echo '{"to":"b@example.com"}' | jworker enqueue email -
+`,
+  stats: `Usage: jworker stats <queue> [options]
+
+Ready messages and consumers of <queue>, its retry queues and <queue>.dead.
+Unacknowledged (in-flight) counts are not available over AMQP and are not shown
+(see docs/operations.md). Retry queues follow the retry policy in RETRY_* variables,
+as the worker does, or --retry-delays.
+
+Options:
+  --retry-delays <ms,ms,...>   The worker's retry delays, when not the RETRY_* defaults
+  --json                       Print JSON
+  -h, --help                   Show this help
+`,
+  dead: `Usage: jworker dead <list | replay | purge> <queue> [options]
+
+  list <queue> [--limit N]                  Show dead letters (nothing is removed)
+  replay <queue> (--task-id ID ... | --all) Move dead letters back to the work queue
+  purge <queue> --yes                       Delete every dead letter
+
+Run "jworker dead <subcommand> --help" for details.
+`,
+  'dead list': `Usage: jworker dead list <queue> [options]
+
+Shows the dead letters in <queue>.dead, oldest first: task id, reason, code, attempts,
+failure time and error. Nothing is removed: each message is read and handed back in place.
+
+Options:
+  --limit <n>   Show at most n dead letters (default 100)
+  --json        Print a JSON array (with each task's body)
+  -h, --help    Show this help
+`,
+  'dead replay': `Usage: jworker dead replay <queue> (--task-id <id> ... | --all) [options]
+
+Moves dead letters back to <queue> with their attempts reset (the x-jworker-* failure headers
+are removed; messageId, replyTo and correlationId kept). Each message is confirmed in the work
+queue before it is removed from the dead queue: a crash part way loses nothing (at worst one
+task is in both queues).
+
+Options:
+  --task-id <id>   Replay this task (repeat for several)
+  --all            Replay every dead letter present when the command starts
+  --json           Print {"replayed", "notFound"} as JSON
+  -h, --help       Show this help
+`,
+  'dead purge': `Usage: jworker dead purge <queue> --yes [options]
+
+Deletes every message in <queue>.dead and prints how many. Refuses without --yes.
+
+Options:
+  --yes         Really delete them
+  --json        Print {"purged"} as JSON
+  -h, --help    Show this help
+`,
+} as const;
+
+export type HelpTopic = keyof typeof HELP;

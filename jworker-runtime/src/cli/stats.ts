@@ -1,0 +1,54 @@
+import { normalizeConfig } from '../config/normalize.js';
+import { allRetryDelays } from '../retry/backoff.js';
+import { queueNames } from '../transport/names.js';
+import type { Command } from './args.js';
+import { type CliSettings, withBroker } from './broker.js';
+import { EXIT, type ExitCode } from './errors.js';
+import type { CliIo } from './io.js';
+import { table } from './table.js';
+
+type StatsCommand = Extract<Command, { command: 'stats' }>;
+
+/** One queue's numbers. `unacked` is null: AMQP 0-9-1 cannot tell it (only the management plugin can). */
+export interface QueueStats {
+  readonly name: string;
+  readonly kind: 'work' | 'retry' | 'dead';
+  readonly ready: number;
+  readonly unacked: null;
+  readonly consumers: number;
+}
+
+/** The retry delays of a policy, as the worker computes them. */
+export function retryDelaysFor(settings: CliSettings, queue: string): number[] {
+  return allRetryDelays(normalizeConfig({ retry: settings.retry }, queue).retry);
+}
+
+/** `jworker stats`: ready messages and consumers of the work, retry and dead queues (passive declares). */
+export async function stats(cmd: StatsCommand, settings: CliSettings, io: CliIo): Promise<ExitCode> {
+  const names = queueNames(cmd.queue);
+  const delays = cmd.retryDelays ?? retryDelaysFor(settings, cmd.queue);
+  const rows = await withBroker(settings, async (broker) => {
+    const work = await broker.require(cmd.queue, 'start a worker for it first (it declares its queues), or check the name');
+    const out: QueueStats[] = [{ name: cmd.queue, kind: 'work', ready: work.messageCount, unacked: null, consumers: work.consumerCount }];
+    for (const delay of delays) {
+      const info = await broker.inspect(names.retry(delay));
+      if (info)
+        out.push({ name: names.retry(delay), kind: 'retry', ready: info.messageCount, unacked: null, consumers: info.consumerCount });
+    }
+    const dead = await broker.inspect(names.dead);
+    if (dead) out.push({ name: names.dead, kind: 'dead', ready: dead.messageCount, unacked: null, consumers: dead.consumerCount });
+    return out;
+  });
+  if (cmd.json) {
+    io.out(`${JSON.stringify({ queue: cmd.queue, queues: rows })}\n`);
+    return EXIT.ok;
+  }
+  io.out(
+    table(
+      ['QUEUE', 'KIND', 'READY', 'CONSUMERS'],
+      rows.map((row) => [row.name, row.kind, row.ready, row.consumers]),
+    ),
+  );
+  io.out('(unacknowledged counts are not available over AMQP; see docs/operations.md)\n');
+  return EXIT.ok;
+}

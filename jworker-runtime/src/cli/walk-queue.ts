@@ -1,0 +1,90 @@
+import type { ConfirmChannel, GetMessage, Message } from 'amqplib';
+import { publishConfirmed } from '../transport/publish.js';
+import { CliError, EXIT } from './errors.js';
+
+/** Where a visited message goes: back to the tail of its own queue (kept), or moved to another queue. */
+export type WalkDecision =
+  | { readonly action: 'keep' }
+  | { readonly action: 'move'; readonly to: string; readonly properties: MoveProperties };
+
+type MoveProperties = ReturnType<typeof copyProperties>;
+
+/**
+ * Visits the first `count` messages of `queue`, oldest first, and for each one either moves it to another queue or
+ * keeps it by publishing a copy to the tail of `queue`. Every copy is confirmed by the broker (mandatory, so a missing
+ * queue is noticed) before its original is acked: a crash part way can leave the messages of one batch twice, never none.
+ *
+ * Why copy rather than basic.nack(requeue): a quorum queue returns requeued messages in no guaranteed order (observed
+ * on RabbitMQ 3.10), and on RabbitMQ 4.0–4.2 every return counts against the queue's delivery limit. Walking the
+ * whole queue once keeps the order of what was there; dead letters that arrive meanwhile end up among the copies.
+ * @returns how many messages were moved.
+ */
+export async function walkQueue(
+  channel: ConfirmChannel,
+  queue: string,
+  count: number,
+  decide: (message: GetMessage) => WalkDecision,
+  batchSize = 100,
+): Promise<number> {
+  const returned: string[] = [];
+  const onReturn = (message: Message) => returned.push(message.fields.routingKey);
+  channel.on('return', onReturn);
+  let moved = 0;
+  let seen = 0;
+  try {
+    while (seen < count) {
+      // A batch at a time: one wait for all its confirms (each confirm of a persistent message waits for a disk sync).
+      const batch: GetMessage[] = [];
+      const confirms: Promise<void>[] = [];
+      let batchMoved = 0;
+      while (batch.length < batchSize && seen + batch.length < count) {
+        const message = await channel.get(queue, { noAck: false });
+        if (message === false) break;
+        batch.push(message);
+        const decision = decide(message);
+        if (decision.action === 'move') batchMoved++;
+        const [target, properties] = decision.action === 'keep' ? [queue, copyProperties(message)] : [decision.to, decision.properties];
+        confirms.push(publishConfirmed(channel, target, message.content, properties));
+      }
+      const last = batch.at(-1);
+      if (!last) break;
+      const settled = await Promise.allSettled(confirms);
+      const failed = settled.find((result) => result.status === 'rejected');
+      // A mandatory message that reached no queue comes back as basic.return before its confirm.
+      if (failed || returned.length > 0) {
+        const why = failed ? String(failed.reason) : `${returned[0]} did not accept the message (does the queue exist?)`;
+        // Not acked: the broker requeues the batch when the channel closes. Copies already confirmed may exist twice.
+        throw new CliError(`stopped after ${seen} of ${count} messages: ${why}; the rest stay in ${queue}`, EXIT.failed);
+      }
+      channel.ack(last, true);
+      seen += batch.length;
+      moved += batchMoved;
+      if (batch.length < batchSize && seen < count) break;
+    }
+  } finally {
+    channel.off('return', onReturn);
+  }
+  return moved;
+}
+
+/** The properties of an identical copy (the broker's own x-delivery-count left out). */
+export function copyProperties(message: Pick<Message, 'properties'>) {
+  const p = message.properties;
+  const headers = Object.fromEntries(
+    Object.entries((p.headers ?? {}) as Record<string, unknown>).filter(([key]) => key !== 'x-delivery-count'),
+  );
+  return {
+    persistent: true,
+    mandatory: true,
+    messageId: p.messageId as string | undefined,
+    correlationId: p.correlationId as string | undefined,
+    replyTo: p.replyTo as string | undefined,
+    contentType: p.contentType as string | undefined,
+    contentEncoding: p.contentEncoding as string | undefined,
+    type: p.type as string | undefined,
+    appId: p.appId as string | undefined,
+    timestamp: p.timestamp as number | undefined,
+    priority: p.priority as number | undefined,
+    headers,
+  };
+}
