@@ -1,7 +1,9 @@
 import type Logger from 'bunyan';
 import { isTaskValidationError, TaskTimeoutError, TaskValidationError } from '../errors/worker-error.js';
-import type { TaskEvent, TaskEventSink, TaskStatus } from '../progress/events.js';
+import { noopEventSink, type TaskEvent, type TaskEventSink, type TaskStatus } from '../progress/events.js';
 import { decideRetry, jitteredDelayMs, type RetryPolicy } from '../retry/backoff.js';
+import { isoNow } from './iso-clock.js';
+import { TaskAbort } from './task-abort.js';
 import type { TaskContext } from './task-context.js';
 
 /** The parts of a worker one attempt needs. BaseWorker provides them; so does the test harness. */
@@ -23,8 +25,11 @@ export interface AttemptInput {
   readonly attempt: number;
   readonly redelivered: boolean;
   readonly payload: unknown;
-  /** Aborting it with any reason but a {@link TaskTimeoutError} abandons the attempt (forced stop). */
-  readonly controller: AbortController;
+  /**
+   * Aborting it with any reason but a {@link TaskTimeoutError} abandons the attempt (forced stop). The worker passes a
+   * {@link TaskAbort} (no AbortSignal unless the task reads one); an AbortController works too.
+   */
+  readonly controller: AbortController | TaskAbort;
 }
 
 /** How one attempt ended. */
@@ -82,11 +87,18 @@ export async function runAttempt<TTask, TResult>(
   hooks: AttemptHooks<TTask, TResult>,
   input: AttemptInput,
 ): Promise<AttemptOutcome<TResult>> {
-  const { taskId, attempt, controller } = input;
+  const { taskId, attempt } = input;
+  const abort = input.controller instanceof TaskAbort ? input.controller : TaskAbort.follow(input.controller);
+  const { workerType, queue, events } = hooks;
   const maxAttempts = hooks.retry.maxAttempts;
-  const base = { taskId, workerType: hooks.workerType, queue: hooks.queue, attempt, maxAttempts };
+  // With reporting off, no event objects are built at all.
+  const reporting = events !== noopEventSink;
   const emit = (status: TaskStatus, fields?: Partial<TaskEvent>): void => {
-    hooks.events.emit({ ...base, status, ...fields, timestamp: new Date().toISOString() });
+    const event: TaskEvent =
+      fields === undefined
+        ? { taskId, workerType, queue, attempt, maxAttempts, status, timestamp: isoNow() }
+        : { taskId, workerType, queue, attempt, maxAttempts, status, ...fields, timestamp: isoNow() };
+    events.emit(event);
   };
 
   let task: TTask;
@@ -100,21 +112,30 @@ export async function runAttempt<TTask, TResult>(
           cause: error,
           ...(errorCode(error) === undefined ? {} : { code: errorCode(error) }),
         });
-    emit('FAILED', { error: invalid.message });
+    if (reporting) emit('FAILED', { error: invalid.message });
     return { status: 'failed', error: invalid, reason: 'invalid' };
   }
 
   let finished = false;
-  const logger = hooks.logger.child({ taskId, attempt, workerType: hooks.workerType }, true);
+  // Created on first use: most tasks never log through their own logger, and a bunyan child costs an object copy.
+  let logger: Logger | undefined;
+  const taskLogger = (): Logger => {
+    logger ??= hooks.logger.child({ taskId, attempt, workerType }, true);
+    return logger;
+  };
   const context: TaskContext = {
     taskId,
     attempt,
     maxAttempts,
     redelivered: input.redelivered,
-    signal: controller.signal,
-    logger,
+    get signal() {
+      return abort.signal;
+    },
+    get logger() {
+      return taskLogger();
+    },
     progress(percent, step, details) {
-      if (finished) return;
+      if (finished || !reporting) return;
       const message = detailsText(details);
       emit('PROGRESS', {
         percent: clampPercent(percent),
@@ -124,31 +145,37 @@ export async function runAttempt<TTask, TResult>(
     },
   };
 
-  let step: string;
-  try {
-    step = hooks.initialStep(task);
-  } catch (error) {
-    step = `Starting ${hooks.workerType} task`;
-    logger.warn({ err: error }, 'getInitialStep threw; using a default step');
+  if (reporting) {
+    let step: string;
+    try {
+      step = hooks.initialStep(task);
+    } catch (error) {
+      step = `Starting ${workerType} task`;
+      taskLogger().warn({ err: error }, 'getInitialStep threw; using a default step');
+    }
+    emit('STARTED', { step });
   }
-  emit('STARTED', { step });
 
   let timer: NodeJS.Timeout | undefined;
   if (hooks.taskTimeoutMs > 0) {
-    timer = setTimeout(() => controller.abort(new TaskTimeoutError(hooks.taskTimeoutMs)), hooks.taskTimeoutMs);
+    timer = setTimeout(() => abort.abort(new TaskTimeoutError(hooks.taskTimeoutMs)), hooks.taskTimeoutMs);
   }
   try {
-    const result = await raceAbort(
-      Promise.resolve().then(() => hooks.execute(task, context)),
-      controller.signal,
-    );
+    let work: Promise<TResult>;
+    try {
+      work = hooks.execute(task, context);
+    } catch (error) {
+      // A synchronous throw fails the attempt like a rejection.
+      work = Promise.reject(error);
+    }
+    const result = await abort.race(work);
     finished = true;
-    emit('COMPLETED', { percent: 100, result });
+    if (reporting) emit('COMPLETED', { percent: 100, result });
     return { status: 'completed', result };
   } catch (thrown) {
     finished = true;
-    const aborted = controller.signal.aborted;
-    const reason: unknown = aborted ? controller.signal.reason : undefined;
+    const aborted = abort.aborted;
+    const reason: unknown = aborted ? abort.reason : undefined;
     if (aborted && !(reason instanceof TaskTimeoutError)) {
       // Forced stop: record nothing, so the broker delivers the task again.
       return { status: 'abandoned', error: reason ?? thrown };
@@ -158,40 +185,23 @@ export async function runAttempt<TTask, TResult>(
     try {
       permanent = hooks.isPermanent(error, task);
     } catch (checkError) {
-      logger.warn({ err: checkError }, 'isPermanentError threw; treating the error as transient');
+      taskLogger().warn({ err: checkError }, 'isPermanentError threw; treating the error as transient');
       permanent = false;
     }
     const decision = decideRetry(hooks.retry, attempt, permanent);
     if (decision.action === 'retry') {
       const delayMs = jitteredDelayMs(hooks.retry, attempt);
-      emit('RETRYING', {
-        error: errorMessage(error),
-        message: `retrying in ${delayMs} ms (attempt ${decision.nextAttempt} of ${maxAttempts})`,
-      });
+      if (reporting) {
+        emit('RETRYING', {
+          error: errorMessage(error),
+          message: `retrying in ${delayMs} ms (attempt ${decision.nextAttempt} of ${maxAttempts})`,
+        });
+      }
       return { status: 'retry', error, delayMs, queueDelayMs: decision.delayMs, nextAttempt: decision.nextAttempt };
     }
-    emit('FAILED', { error: errorMessage(error) });
+    if (reporting) emit('FAILED', { error: errorMessage(error) });
     return { status: 'failed', error, reason: decision.reason };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
-}
-
-/** Settles with `work`, or rejects with the signal's reason as soon as it aborts. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -12,12 +12,13 @@ import { noopEventSink, type ProgressStats, type TaskEventSink } from '../progre
 import { createProgressReporter } from '../progress/reporter.js';
 import { connect, reconnectDelayMs } from '../transport/connection.js';
 import { HEADERS } from '../transport/headers.js';
-import { queueNames } from '../transport/names.js';
+import { type QueueNames, queueNames } from '../transport/names.js';
 import { publishConfirmed } from '../transport/publish.js';
 import { assertTopology } from '../transport/topology.js';
 import { type AttemptHooks, type AttemptOutcome, errorCode, errorMessage, runAttempt } from './attempt.js';
 import { decodeDelivery } from './decode.js';
 import { formatIssue, type StandardSchemaV1 } from './standard-schema.js';
+import { TaskAbort } from './task-abort.js';
 import type { TaskContext } from './task-context.js';
 
 /** Where a worker is in its life. */
@@ -85,6 +86,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
 
   #state: WorkerState = 'idle';
   #resolved: ResolvedConfig | undefined;
+  #names: QueueNames | undefined;
   #logger: Logger | undefined;
   #sink: TaskEventSink = noopEventSink;
   #hooks: AttemptHooks<TTask, TResult> | undefined;
@@ -93,7 +95,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
   #consumer: { channel: ConfirmChannel; consumerTag: string } | undefined;
   #inFlight = 0;
   #onIdle: (() => void) | undefined;
-  readonly #controllers = new Set<AbortController>();
+  readonly #aborts = new Set<TaskAbort>();
   #startPromise: Promise<void> | undefined;
   #stopPromise: Promise<void> | undefined;
   #consuming: { promise: Promise<void>; resolve: () => void } | undefined;
@@ -251,6 +253,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     this.#setState('starting');
     const cfg = normalizeConfig(this.config, this.getWorkerType());
     this.#resolved = cfg;
+    this.#names = queueNames(cfg.queue);
     const logger = this.logger;
     if (cfg.progress) this.#sink = createProgressReporter(cfg.progress, { logger, secrets: this.#secrets() });
     this.#hooks = this.#makeHooks(cfg, logger, this.#sink);
@@ -350,15 +353,22 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
       return;
     }
     this.#inFlight++;
-    this.#handle(channel, message)
-      .catch((error: unknown) => this.logger.error({ err: error }, 'unexpected error handling a delivery; it will be delivered again'))
-      .finally(() => {
-        this.#inFlight--;
-        if (this.#inFlight === 0) this.#onIdle?.();
-      });
+    void this.#handle(channel, message);
   }
 
+  /** One delivery, start to end. Never rejects: an unexpected error is logged and the delivery left for redelivery. */
   async #handle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    try {
+      await this.#process(channel, message);
+    } catch (error) {
+      this.logger.error({ err: error }, 'unexpected error handling a delivery; it will be delivered again');
+    } finally {
+      this.#inFlight--;
+      if (this.#inFlight === 0) this.#onIdle?.();
+    }
+  }
+
+  async #process(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
     const cfg = this.#resolved as ResolvedConfig;
     const hooks = this.#hooks as AttemptHooks<TTask, TResult>;
     const startedAt = performance.now();
@@ -371,13 +381,19 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     this.events.emit('taskStart', { taskId, attempt });
     let outcome: AttemptOutcome<TResult>;
     if (decoded.ok) {
-      const controller = new AbortController();
-      this.#controllers.add(controller);
+      const abort = new TaskAbort();
+      this.#aborts.add(abort);
       this.logger.info({ taskId, attempt, redelivered: fields.redelivered }, 'task started');
       try {
-        outcome = await runAttempt(hooks, { taskId, attempt, redelivered: fields.redelivered, payload: decoded.payload, controller });
+        outcome = await runAttempt(hooks, {
+          taskId,
+          attempt,
+          redelivered: fields.redelivered,
+          payload: decoded.payload,
+          controller: abort,
+        });
       } finally {
-        this.#controllers.delete(controller);
+        this.#aborts.delete(abort);
       }
     } else {
       const error = Object.assign(new Error(decoded.message), { code: decoded.code });
@@ -461,7 +477,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     const { properties } = message;
     const replyTo = properties.replyTo as string | undefined;
     const correlationId = (properties.correlationId as string | undefined) ?? taskId;
-    const names = queueNames(cfg.queue);
+    const names = this.#names as QueueNames;
     switch (outcome.status) {
       case 'completed': {
         if (replyTo) {
@@ -560,7 +576,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
         cfg.shutdownTimeoutMs,
         this.#inFlight,
       );
-      for (const controller of this.#controllers) controller.abort(new ShutdownAbort('worker stopped before the task finished'));
+      for (const abort of this.#aborts) abort.abort(new ShutdownAbort('worker stopped before the task finished'));
       await this.#waitIdle(5_000);
     }
     await this.#sink

@@ -1,0 +1,203 @@
+// One benchmark consumer, run as its own child process by bench/run.mjs so CPU and memory are the worker's alone.
+// BENCH_CONFIG (JSON) says what to run; results go back over IPC. Modes:
+//   drain  consume `tasks` completions from a pre-filled queue (variants raw, noop, progress, fail5), report figures;
+//   serve  a noop worker that answers TaskClient.call until told to stop (latency);
+//   probe  a worker whose tasks fail their first attempts, to observe the broker-side retry delays at low load;
+//   soak   a noop worker draining `batches` batches the parent fills one after another, reporting memory after each.
+import { Writable } from 'node:stream';
+import amqplib from 'amqplib';
+import bunyan from 'bunyan';
+
+const { BaseWorker } = await import(JSON.parse(process.env.BENCH_CONFIG ?? '{}').runtime);
+
+const config = JSON.parse(process.env.BENCH_CONFIG ?? '{}');
+const send = (message) => new Promise((resolve) => process.send(message, resolve));
+
+/** Logs at info (the default level) into a sink that does not reach the terminal; bunyan still formats every line. */
+function silentLogger() {
+  const sink = new Writable({
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
+  return bunyan.createLogger({ name: 'bench', level: 'info', stream: sink });
+}
+
+class BenchWorker extends BaseWorker {
+  #failAttempts;
+  constructor(workerConfig, failAttempts) {
+    super(workerConfig);
+    this.#failAttempts = failAttempts;
+  }
+  getWorkerType() {
+    return 'bench';
+  }
+  async executeTask(task, context) {
+    if (task.fail && context.attempt <= this.#failAttempts) throw new Error(`transient failure of attempt ${context.attempt} (bench)`);
+    return { ok: true };
+  }
+}
+
+function makeWorker({ progress = false, failAttempts = 0, retry } = {}) {
+  return new BenchWorker(
+    {
+      amqpUrl: config.amqpUrl,
+      queue: config.queue,
+      concurrency: config.prefetch,
+      logger: silentLogger(),
+      ...(retry ? { retry } : {}),
+      ...(progress ? { progress: { url: config.progressUrl } } : {}),
+    },
+    failAttempts,
+  );
+}
+
+/** Times the drain from the first delivery to the `tasks`-th completion, with this process's CPU over the same span. */
+function drainMeter(tasks) {
+  let first;
+  let cpu0;
+  let done = 0;
+  let resolve;
+  const finished = new Promise((r) => {
+    resolve = r;
+  });
+  return {
+    finished,
+    started() {
+      if (first !== undefined) return;
+      first = performance.now();
+      cpu0 = process.cpuUsage();
+    },
+    completed() {
+      done++;
+      if (done !== tasks) return;
+      const seconds = (performance.now() - first) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      resolve({ tasks, seconds, cpuMicros: cpu.user + cpu.system });
+    },
+  };
+}
+
+/** Gaps between a retried attempt's end and the next attempt's start, keyed by the configured delay. */
+function retryObserver(worker, retryDelay, multiplier) {
+  const retriedAt = new Map();
+  const gaps = {};
+  worker.events.on('taskEnd', (record) => {
+    if (record.outcome === 'retried') retriedAt.set(record.taskId, performance.now());
+  });
+  worker.events.on('taskStart', ({ taskId, attempt }) => {
+    const at = retriedAt.get(taskId);
+    if (at === undefined || attempt < 2) return;
+    retriedAt.delete(taskId);
+    const configured = Math.round(retryDelay * multiplier ** (attempt - 2));
+    gaps[configured] ??= [];
+    gaps[configured].push(performance.now() - at);
+  });
+  return gaps;
+}
+
+function peakRssBytes() {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+async function drainRaw() {
+  const meter = drainMeter(config.tasks);
+  const connection = await amqplib.connect(config.amqpUrl);
+  const channel = await connection.createChannel();
+  await channel.prefetch(config.prefetch);
+  await channel.consume(
+    config.queue,
+    (message) => {
+      meter.started();
+      JSON.parse(message.content.toString('utf8'));
+      channel.ack(message);
+      meter.completed();
+    },
+    { noAck: false },
+  );
+  const result = await meter.finished;
+  const peakRss = peakRssBytes();
+  await channel.close();
+  await connection.close();
+  return { ...result, peakRss };
+}
+
+async function drainWorker(variant) {
+  const meter = drainMeter(config.tasks);
+  const fail = variant === 'fail5';
+  const worker = makeWorker({
+    progress: variant === 'progress',
+    failAttempts: fail ? 1 : 0,
+    retry: fail ? { maxAttempts: 3, initialDelayMs: config.retryDelay, multiplier: 2 } : undefined,
+  });
+  const gaps = fail ? retryObserver(worker, config.retryDelay, 2) : undefined;
+  worker.events.on('taskStart', () => meter.started());
+  worker.events.on('taskEnd', (record) => {
+    if (record.outcome === 'completed') meter.completed();
+  });
+  await worker.start();
+  const result = await meter.finished;
+  const peakRss = peakRssBytes();
+  await worker.stop();
+  return { ...result, peakRss, retryGaps: gaps, progress: worker.progressStats };
+}
+
+async function serve() {
+  const worker = makeWorker();
+  await worker.start();
+  await send({ type: 'ready' });
+  await new Promise((resolve) => process.once('message', resolve));
+  await worker.stop();
+  return {};
+}
+
+async function probe() {
+  const worker = makeWorker({ failAttempts: 3, retry: { maxAttempts: 4, initialDelayMs: config.retryDelay, multiplier: 2 } });
+  const gaps = retryObserver(worker, config.retryDelay, 2);
+  let done = 0;
+  const finished = new Promise((resolve) => {
+    worker.events.on('taskEnd', (record) => {
+      if (record.outcome === 'completed' && ++done === config.tasks) resolve();
+    });
+  });
+  await worker.start();
+  await send({ type: 'ready' });
+  await finished;
+  await worker.stop();
+  return { retryGaps: gaps };
+}
+
+async function soak() {
+  const worker = makeWorker();
+  let done = 0;
+  let next;
+  worker.events.on('taskEnd', (record) => {
+    if (record.outcome === 'completed' && ++done === config.tasks) next?.();
+  });
+  await worker.start();
+  const batches = [];
+  for (let b = 0; b < config.batches; b++) {
+    const drained = new Promise((resolve) => {
+      next = resolve;
+    });
+    await send({ type: 'ready', batch: b });
+    await drained;
+    done = 0;
+    globalThis.gc?.();
+    const { rss, heapUsed } = process.memoryUsage();
+    batches.push({ rss, heapUsed });
+  }
+  const peakRss = peakRssBytes();
+  await worker.stop();
+  return { batches, peakRss };
+}
+
+const modes = { drain: () => (config.variant === 'raw' ? drainRaw() : drainWorker(config.variant)), serve, probe, soak };
+try {
+  const result = await modes[config.mode]();
+  await send({ type: 'result', result });
+  process.exit(0);
+} catch (error) {
+  await send({ type: 'error', message: String(error?.stack ?? error) });
+  process.exit(1);
+}
