@@ -57,4 +57,4 @@ function sleep(ms, signal) {
   });
 }
 
-await runWorker(new ThumbnailWorker(loadConfig()));
+await runWorker(() => new ThumbnailWorker(loadConfig()));

@@ -113,3 +113,12 @@ test('an unreadable TLS file is named in the error', (t) => {
     message: /AMQP_CA_FILE: expected a readable file \(ENOENT\), got "\/nonexistent\/ca.pem"/,
   });
 });
+
+test('AMQP_URL may list the nodes of a cluster, comma-separated, each checked', (t) => {
+  const url = 'amqp://u:p@node1:5672,amqp://u:p@node2:5672';
+  t.is(loadConfig({ AMQP_URL: url }).amqpUrl, url);
+  t.is(normalizeConfig({ amqpUrl: url }, 'w').amqpUrl, url);
+  t.throws(() => loadConfig({ AMQP_URL: 'amqp://node1:5672,http://node2' }), {
+    message: /AMQP_URL: expected a URL with scheme amqp: or amqps: for each comma-separated node/,
+  });
+});

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LOG_LEVELS, Problems, urlProblem } from './normalize.js';
+import { amqpUrlProblem, LOG_LEVELS, Problems, urlProblem } from './normalize.js';
 import type { LogLevel, ProgressOptions, RetryOptions, TlsOptions, WorkerConfig } from './options.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -89,7 +89,7 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
 
   const amqpUrl = strVar(env, 'AMQP_URL');
   if (amqpUrl !== undefined) {
-    const problem = urlProblem(amqpUrl, ['amqp:', 'amqps:']);
+    const problem = amqpUrlProblem(amqpUrl);
     if (problem) p.list.push(`AMQP_URL: expected ${problem}, got a value that is not one (not shown: it may hold a password)`);
   }
 

@@ -83,6 +83,20 @@ export function checkNumber(
   return fallback;
 }
 
+/** Checks each comma-separated broker URL (the nodes of a cluster); returns a problem description or undefined. */
+export function amqpUrlProblem(value: string): string | undefined {
+  const urls = value
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url.length > 0);
+  if (urls.length === 0) return 'a URL (amqp://… or amqps://…)';
+  for (const url of urls) {
+    const problem = urlProblem(url, ['amqp:', 'amqps:']);
+    if (problem) return urls.length > 1 ? `${problem} for each comma-separated node` : problem;
+  }
+  return undefined;
+}
+
 /** Checks a URL's scheme; returns a problem description or undefined. */
 export function urlProblem(value: string, schemes: readonly string[]): string | undefined {
   let url: URL;
@@ -102,7 +116,7 @@ export function urlProblem(value: string, schemes: readonly string[]): string | 
 export function normalizeConfig(config: WorkerConfig, workerType: string): ResolvedConfig {
   const p = new Problems();
   const amqpUrl = config.amqpUrl ?? DEFAULTS.amqpUrl;
-  const amqpProblem = urlProblem(amqpUrl, ['amqp:', 'amqps:']);
+  const amqpProblem = amqpUrlProblem(amqpUrl);
   if (amqpProblem) p.list.push(`amqpUrl: expected ${amqpProblem}, got a value that is not one (not shown: it may hold a password)`);
 
   const queue = config.queue ?? workerType;

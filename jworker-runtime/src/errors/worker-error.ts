@@ -66,7 +66,7 @@ function isWorkerErrorLike(error: unknown): boolean {
   return typeof error === 'object' && error !== null && typeof (error as { permanent?: unknown }).permanent === 'boolean';
 }
 
-/** Thrown by {@link loadConfig} and the worker constructor: lists every invalid setting at once. */
+/** Thrown by {@link loadConfig} and by `worker.start()` for options given in code: lists every invalid setting at once. */
 export class ConfigError extends Error {
   override name = 'ConfigError' as const;
   /** One line per invalid setting, each naming the setting, its value and what was expected. */
