@@ -31,7 +31,7 @@ export async function startMetricsServer(worker: BaseWorker<unknown, unknown>, o
   const cfg = worker.resolvedConfig;
   if (!cfg) throw new Error('startMetricsServer: the worker has no resolved configuration yet (call it from start())');
   // getWorkerType() is protected; the metrics are part of the runtime, so they may read it.
-  const workerType = worker['getWorkerType']();
+  const workerType = worker.workerType;
   const specs = topology(cfg);
   const probe = new QueueDepthProbe({
     amqpUrl: cfg.amqpUrl,

@@ -102,6 +102,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
   #recoveryTimer: NodeJS.Timeout | undefined;
   #recoveryFailures = 0;
   #closers: Array<() => Promise<void>> = [];
+  #metricsPort: number | undefined;
 
   constructor(config: WorkerConfig = {}) {
     this.config = config;
@@ -160,6 +161,16 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
   /** Progress delivery counters, or undefined when reporting is off. */
   get progressStats(): ProgressStats | undefined {
     return this.#sink.stats?.();
+  }
+
+  /** This worker's type, as `getWorkerType()` returns it. */
+  get workerType(): string {
+    return this.getWorkerType();
+  }
+
+  /** The port the metrics server listens on (after `start()` with `metricsPort`; useful with port 0). */
+  get metricsPort(): number | undefined {
+    return this.#metricsPort;
   }
 
   /** The resolved work queue name (after `start()`). */
@@ -265,6 +276,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
         host: cfg.metricsHost,
         logger,
       });
+      this.#metricsPort = server.port;
       this.onStop(() => server.close());
     }
 
@@ -318,6 +330,17 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     await assertTopology(channel, cfg);
     await channel.prefetch(cfg.concurrency);
     if (this.#stopPromise) return;
+    channel.on('error', (error: Error) => {
+      if (/delivery acknowledgement .*timed out/i.test(error.message)) {
+        this.logger.error(
+          { err: error, taskTimeoutMs: cfg.taskTimeoutMs },
+          "a task ran longer than the broker's consumer_timeout: the broker closed the channel and will deliver the tasks in flight again " +
+            "(quorum queues dead-letter them after the delivery limit). Set TASK_TIMEOUT_MS below the broker's consumer_timeout.",
+        );
+      } else {
+        this.logger.warn({ err: error }, 'channel error: %s; reconnecting', maskCredentials(error.message));
+      }
+    });
     channel.on('close', () => {
       if (this.#consumer?.channel === channel) this.#consumer = undefined;
       // A channel can die while its connection lives (a channel error); the manager would then wait for ever.
@@ -361,10 +384,47 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     try {
       await this.#process(channel, message);
     } catch (error) {
-      this.logger.error({ err: error }, 'unexpected error handling a delivery; it will be delivered again');
+      await this.#salvage(channel, message, error);
     } finally {
       this.#inFlight--;
       if (this.#inFlight === 0) this.#onIdle?.();
+    }
+  }
+
+  /**
+   * A bug in the runtime or a hook threw outside the attempt: park the message in `<queue>.dead` with the error,
+   * so it is neither lost nor stuck unacked (holding a prefetch slot) nor redelivered in a hot loop.
+   * If even that fails, return it to the queue.
+   */
+  async #salvage(channel: ConfirmChannel, message: ConsumeMessage, error: unknown): Promise<void> {
+    const cfg = this.#resolved as ResolvedConfig;
+    const taskId = (message.properties.messageId as string | undefined) ?? 'unknown';
+    this.logger.error(
+      { err: error, taskId },
+      'internal error handling task %s; moving it to the dead-letter queue: %s',
+      taskId,
+      errorMessage(error),
+    );
+    try {
+      const headers = {
+        ...message.properties.headers,
+        [HEADERS.error]: truncate(`internal error: ${errorMessage(error)}`, 4000),
+        [HEADERS.errorCode]: 'INTERNAL',
+        [HEADERS.reason]: 'invalid',
+        [HEADERS.workerType]: this.getWorkerType(),
+        [HEADERS.failedAt]: new Date().toISOString(),
+      };
+      await publishConfirmed(channel, queueNames(cfg.queue).dead, message.content, {
+        ...copyProperties(message.properties, taskId),
+        headers,
+      });
+      channel.ack(message);
+    } catch {
+      try {
+        channel.nack(message, false, true);
+      } catch {
+        // The channel is gone: the broker returns the message to the queue by itself.
+      }
     }
   }
 
