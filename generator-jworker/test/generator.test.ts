@@ -7,7 +7,7 @@ import helpers from 'yeoman-test';
 import { composeReferences, GENERATOR, type Repo, repo, runtimeVersion } from './helpers.js';
 
 // The built generator, imported here: yeoman-environment would require() it, which tsx turns into a CJS load that fails.
-const { default: Generator } = (await import(GENERATOR)) as typeof import('../generators/app/index.js');
+const { default: Generator } = (await import(GENERATOR)) as typeof import('../src/app/index.js');
 const SETTINGS = { resolved: GENERATOR, namespace: 'jworker:app' };
 
 // yeoman-test changes the process's cwd: every test in this file runs serially.
