@@ -122,3 +122,13 @@ test('AMQP_URL may list the nodes of a cluster, comma-separated, each checked', 
     message: /AMQP_URL: expected a URL with scheme amqp: or amqps: for each comma-separated node/,
   });
 });
+
+test('the progress buffer and stop flush deadline can be set from the environment', (t) => {
+  t.like(
+    loadConfig({ GRAPHQL_URL: 'http://api/graphql', PROGRESS_MAX_BUFFERED_EVENTS: '500', PROGRESS_FLUSH_TIMEOUT_MS: '2500' }).progress,
+    {
+      maxBufferedEvents: 500,
+      flushTimeoutMs: 2500,
+    },
+  );
+});

@@ -29,6 +29,8 @@ export const ENV_VARIABLES = {
   PROGRESS_FLUSH_INTERVAL_MS: 'How often progress events are sent (default 200)',
   PROGRESS_BATCH_SIZE: 'Most events per request (default 500)',
   PROGRESS_TIMEOUT_MS: 'Progress request timeout (default 5000)',
+  PROGRESS_MAX_BUFFERED_EVENTS: 'Most progress events held in memory; past it PROGRESS events are dropped first (default 10000)',
+  PROGRESS_FLUSH_TIMEOUT_MS: 'How long a graceful stop waits to send pending progress events (default 5000)',
   METRICS_PORT: 'Serve /metrics, /healthz, /readyz on this port; unset = off',
   METRICS_HOST: 'Address the metrics server binds to (default 0.0.0.0)',
 } as const;
@@ -128,6 +130,8 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     flushIntervalMs: intVar(p, env, 'PROGRESS_FLUSH_INTERVAL_MS', 1, 3_600_000),
     maxBatchSize: intVar(p, env, 'PROGRESS_BATCH_SIZE', 1, 100_000),
     requestTimeoutMs: intVar(p, env, 'PROGRESS_TIMEOUT_MS', 1),
+    maxBufferedEvents: intVar(p, env, 'PROGRESS_MAX_BUFFERED_EVENTS', 1, 10_000_000),
+    flushTimeoutMs: intVar(p, env, 'PROGRESS_FLUSH_TIMEOUT_MS', 0),
   });
 
   const config: WorkerConfig = defined({
