@@ -31,7 +31,8 @@ function openDir(dir: string): void {
 const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
   const inherited: NodeJS.ProcessEnv = { ...process.env };
   // The generated repo's npm scripts must not inherit this workspace's npm settings, nor the worker a queue or port.
-  for (const key of Object.keys(inherited)) if (key.startsWith('npm_package_') || key === 'npm_config_workspace') delete inherited[key];
+  // (npm test -w generator-jworker sets npm_config_workspace*, which would turn npm install there into a workspace install.)
+  for (const key of Object.keys(inherited)) if (key.startsWith('npm_')) delete inherited[key];
   for (const key of ['METRICS_PORT', 'WORKER_QUEUE', 'INIT_CWD']) delete inherited[key];
   return {
     ...inherited,

@@ -28,7 +28,9 @@ export default class JworkerGenerator extends Generator {
     // The install and the commit are ours: npm must run in ./<name> (not where yo started), and before the first commit.
     super(args, options, { ...features, customInstallTask: true, tasksMatchingPriority: true });
     this.argument('name', { type: String, required: false, description: 'Worker name, kebab-case; the repository is created in ./<name>' });
-    for (const spec of OPTION_SPECS) this.option({ ...spec });
+    for (const spec of OPTION_SPECS) {
+      this.option({ ...spec, description: spec.description?.replace('RUNTIME_VERSION', runtimeInfo().version) });
+    }
     this.sourceRoot(TEMPLATES);
   }
 
