@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 /** Everything derived from the worker name and the project label. */
@@ -83,8 +83,16 @@ export function normalizeRuntimeVersion(value: string, cwd: string): { value: st
     const path = trimmed.slice('file:'.length);
     if (path === '') return { problem: '--runtime-version "file:" has no path: give file:<path to a jworker-runtime .tgz>' };
     const absolute = resolve(cwd, path);
-    if (!existsSync(absolute)) {
-      return { problem: `--runtime-version "${trimmed}": nothing at ${absolute}; pack the runtime first (npm pack in jworker-runtime)` };
+    try {
+      statSync(absolute);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return {
+        problem:
+          code === 'ENOENT'
+            ? `--runtime-version "${trimmed}": nothing at ${absolute}; pack the runtime first (npm pack in jworker-runtime)`
+            : `--runtime-version "${trimmed}": cannot read ${absolute} (${code ?? 'unreadable'}); check its permissions`,
+      };
     }
     return { value: `file:${absolute}` };
   }
