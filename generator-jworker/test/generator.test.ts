@@ -111,7 +111,7 @@ test.serial('main.ts loads the configuration and runs the worker on the project 
   const main = repo.read('src/main.ts');
   t.regex(main, /import \{ loadConfig, runWorker \} from 'jworker-runtime';/);
   t.regex(main, /import \{ OrdersWorker, QUEUE \} from '\.\/app\/orders\.worker\.js';/);
-  t.regex(main, /runWorker\(new OrdersWorker\(\{ queue: QUEUE, \.\.\.loadConfig\(\) \}\)\)/);
+  t.regex(main, /runWorker\(\(\) => new OrdersWorker\(\{ queue: QUEUE, \.\.\.loadConfig\(\) \}\)\)/);
 });
 
 test.serial('the test file uses jworker-runtime/testing for success, permanent failure and progress', async (t) => {
