@@ -14,13 +14,13 @@ const config = JSON.parse(process.env.BENCH_CONFIG ?? '{}');
 const send = (message) => new Promise((resolve) => process.send(message, resolve));
 
 /** Logs at info (the default level) into a sink that does not reach the terminal; bunyan still formats every line. */
-function silentLogger() {
+function silentLogger(level = 'info') {
   const sink = new Writable({
     write(_chunk, _encoding, callback) {
       callback();
     },
   });
-  return bunyan.createLogger({ name: 'bench', level: 'info', stream: sink });
+  return bunyan.createLogger({ name: 'bench', level, stream: sink });
 }
 
 class BenchWorker extends BaseWorker {
@@ -38,13 +38,13 @@ class BenchWorker extends BaseWorker {
   }
 }
 
-function makeWorker({ progress = false, failAttempts = 0, retry } = {}) {
+function makeWorker({ progress = false, failAttempts = 0, retry, logLevel } = {}) {
   return new BenchWorker(
     {
       amqpUrl: config.amqpUrl,
       queue: config.queue,
       concurrency: config.prefetch,
-      logger: silentLogger(),
+      logger: silentLogger(logLevel),
       ...(retry ? { retry } : {}),
       ...(progress ? { progress: { url: config.progressUrl } } : {}),
     },
@@ -127,6 +127,7 @@ async function drainWorker(variant) {
   const fail = variant === 'fail5';
   const worker = makeWorker({
     progress: variant === 'progress',
+    logLevel: variant === 'quiet' ? 'warn' : 'info',
     failAttempts: fail ? 1 : 0,
     retry: fail ? { maxAttempts: 3, initialDelayMs: config.retryDelay, multiplier: 2 } : undefined,
   });

@@ -38,7 +38,8 @@ const LABELS = {
   noop: 'jworker noop, progress off, info logs',
   progress: 'jworker noop, GraphQL progress on',
   fail5: `jworker, ${Math.round(opts.failRate * 100)}% transient failures`,
-  before: `jworker noop, runtime from ${opts.before}`,
+  before: `jworker ${opts.beforeVariant}, runtime from ${opts.before}`,
+  quiet: 'jworker noop, logging at warn (no task lines)',
 };
 const failEvery = Math.max(1, Math.round(1 / opts.failRate));
 
@@ -81,9 +82,9 @@ async function drainRound(variant, round) {
     endpoint?.take();
     const profileName = opts.profile.includes(variant) ? `${variant}-round${round + 1}-${Date.now()}` : undefined;
     const config = { ...base, mode: 'drain', variant, queue, tasks: opts.tasks };
-    if (variant === 'before') Object.assign(config, { variant: 'noop', runtime: before.entry });
+    if (variant === 'before') Object.assign(config, { variant: opts.beforeVariant, runtime: before.entry });
     const result = await runConsumer(config, { profileName }).promise;
-    if (variant === 'progress') progressDelivered.push({ ...endpoint.take(), ...result.progress });
+    if (config.variant === 'progress') progressDelivered.push({ ...endpoint.take(), ...result.progress });
     // A quorum queue applies acks through its log: give the count a moment to settle.
     let left = await broker.messageCount(queue);
     for (let i = 0; left !== 0 && i < 40; i++) {

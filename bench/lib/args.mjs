@@ -1,13 +1,15 @@
 // Command-line flags of `npm run bench`: `--name value` or `--name=value`; every flag has a default.
 
-export const VARIANTS = ['raw', 'noop', 'progress', 'fail5'];
+export const VARIANTS = ['raw', 'noop', 'progress', 'fail5', 'quiet'];
+/** Run by default; `quiet` (noop with logging at warn, so no per-task lines) attributes the cost of the task log lines. */
+const DEFAULT_VARIANTS = ['raw', 'noop', 'progress', 'fail5'];
 
 const DEFAULTS = {
   tasks: 20_000,
   rounds: 3,
   prefetch: 50,
   bytes: 200,
-  variants: VARIANTS.join(','),
+  variants: DEFAULT_VARIANTS.join(','),
   failRate: 0.05,
   retryDelay: 50,
   calls: 300,
@@ -15,6 +17,7 @@ const DEFAULTS = {
   profile: '',
   runtime: 'jworker-runtime/dist',
   before: '',
+  beforeVariant: 'noop',
   amqpUrl: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
 };
 
@@ -31,6 +34,7 @@ const HELP = `npm run bench -- [flags]
   --profile LIST   write a CPU profile (node --cpu-prof) of these variants' workers under bench/.profiles/
   --runtime DIR    the built runtime to measure (default jworker-runtime/dist, snapshotted at start)
   --before DIR     also run the noop variant on another build (e.g. a copy of dist before a change), as "before"
+  --before-variant V  the variant run on the --before build (default noop)
   --amqp-url URL   broker (default AMQP_URL or amqp://guest:guest@127.0.0.1:5672)`;
 
 /** Parses argv into the bench options, exiting with a message that names the flag on a bad value. */

@@ -1,6 +1,7 @@
 import { ClientError, GraphQLClient } from 'graphql-request';
 import { redact } from '../log/mask.js';
 import type { TaskEvent } from './events.js';
+import { createHttpFetch } from './http-fetch.js';
 import { safeStringify } from './safe-json.js';
 import type { ProgressSettings } from './settings.js';
 
@@ -21,6 +22,7 @@ export function createGraphqlTransport(settings: ProgressSettings, secrets: read
   const client = new GraphQLClient(settings.url, {
     headers: { ...settings.headers },
     jsonSerializer: { stringify: safeStringify, parse: JSON.parse },
+    fetch: createHttpFetch(),
   });
   return async (events, timeoutMs, signal) => {
     let variables: Record<string, unknown>;
