@@ -103,7 +103,8 @@ export async function runAttempt<TTask, TResult>(
 
   let task: TTask;
   try {
-    task = await hooks.validate(input.payload);
+    const validated = hooks.validate(input.payload);
+    task = validated instanceof Promise ? await validated : validated;
   } catch (error) {
     // Whatever validation throws is permanent; a code the hook gave is kept.
     const invalid = isTaskValidationError(error)

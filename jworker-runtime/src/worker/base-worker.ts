@@ -253,7 +253,11 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
       taskTimeoutMs: cfg.taskTimeoutMs,
       logger,
       events,
-      validate: (raw) => this.validateTask(raw),
+      // Neither a schema nor an override: the payload is the task, with no promise to wait for.
+      validate:
+        this.taskSchema === undefined && this.validateTask === BaseWorker.prototype.validateTask
+          ? (raw) => raw as TTask
+          : (raw) => this.validateTask(raw),
       execute: (task, context) => this.executeTask(task, context),
       isPermanent: (error, task) => (error instanceof TaskValidationError ? true : this.isPermanentError(error, task)),
       initialStep: (task) => this.getInitialStep(task),
@@ -472,7 +476,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
 
     let recorded: TaskOutcome;
     try {
-      recorded = await this.#record(channel, message, taskId, attempt, outcome, cfg);
+      recorded = await this.#record(channel, message, taskId, attempt, outcome);
     } catch (error) {
       recorded = 'unrecorded';
       this.logger.warn(
@@ -532,7 +536,6 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     taskId: string,
     attempt: number,
     outcome: AttemptOutcome<TResult>,
-    cfg: ResolvedConfig,
   ): Promise<TaskOutcome> {
     const { properties } = message;
     const replyTo = properties.replyTo as string | undefined;
