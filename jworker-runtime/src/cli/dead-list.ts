@@ -17,13 +17,13 @@ export async function deadList(cmd: ListCommand, settings: CliSettings, io: CliI
   const dead = queueNames(cmd.queue).dead;
   const letters: DeadLetterInfo[] = [];
   const total = await withBroker(settings, async (broker) => {
-    const { messageCount } = await broker.require(dead, `is "${cmd.queue}" the right work queue? Its worker declares ${dead}`);
+    await broker.require(dead, `is "${cmd.queue}" the right work queue? Its worker declares ${dead}`);
     // Only the messages present at the start, so none is read twice.
-    await walkQueue(broker.channel, dead, messageCount, (message) => {
+    const { seen } = await walkQueue(broker.channel, dead, (message) => {
       if (letters.length < cmd.limit) letters.push(describeDeadLetter(message));
       return { action: 'keep' };
     });
-    return messageCount;
+    return seen;
   });
   if (cmd.json) {
     io.out(`${JSON.stringify(letters)}\n`);

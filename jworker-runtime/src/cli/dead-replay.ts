@@ -27,13 +27,14 @@ export async function deadReplay(cmd: ReplayCommand, settings: CliSettings, io: 
   const found = new Set<string>();
   const replayed = await withBroker(settings, async (broker) => {
     await broker.require(work, 'start a worker for it first (it declares its queues), or check the name');
-    const { messageCount } = await broker.require(dead, `its worker declares ${dead}`);
-    return walkQueue(broker.channel, dead, messageCount, (message) => {
+    await broker.require(dead, `its worker declares ${dead}`);
+    const walked = await walkQueue(broker.channel, dead, (message) => {
       const taskId = message.properties.messageId as string | undefined;
       if (wanted && (taskId === undefined || !wanted.has(taskId) || found.has(taskId))) return { action: 'keep' };
       if (taskId !== undefined) found.add(taskId);
       return { action: 'move', to: work, properties: replayProperties(message) };
     });
+    return walked.moved;
   });
   const notFound = wanted ? [...wanted].filter((id) => !found.has(id)) : [];
   const report: ReplayReport = { replayed, notFound };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ConfirmChannel, GetMessage, Message } from 'amqplib';
 import { publishConfirmed } from '../transport/publish.js';
 import { CliError, EXIT } from './errors.js';
@@ -9,38 +10,76 @@ export type WalkDecision =
 
 type MoveProperties = ReturnType<typeof copyProperties>;
 
+/** Header of the marker message a walk puts at the tail of the queue to know where the queue it found ends. */
+export const WALK_MARKER = 'x-jworker-walk-marker';
+
+/** What a walk saw. */
+export interface WalkResult {
+  /** Messages visited (markers of other walks left out). */
+  readonly seen: number;
+  /** Messages moved to another queue. */
+  readonly moved: number;
+}
+
 /**
- * Visits the first `count` messages of `queue`, oldest first, and for each one either moves it to another queue or
- * keeps it by publishing a copy to the tail of `queue`. Every copy is confirmed by the broker (mandatory, so a missing
- * queue is noticed) before its original is acked: a crash part way can leave the messages of one batch twice, never none.
+ * Visits every message `queue` holds when the walk starts, oldest first, and for each one either moves it to another
+ * queue or keeps it by publishing a copy to the tail of `queue`. Every copy is confirmed by the broker (mandatory, so a
+ * missing queue is noticed) before its original is acked: a crash part way can leave the messages of one batch twice,
+ * never none.
+ *
+ * Where the queue ends is marked by a marker message published (and confirmed) to its tail first: a quorum queue's
+ * message count can lag behind what it holds under load, so counting would stop a walk early. The marker expires
+ * after an hour, so a walk that dies leaves nothing behind for long; markers of other walks are kept, unreported.
  *
  * Why copy rather than basic.nack(requeue): a quorum queue returns requeued messages in no guaranteed order (observed
  * on RabbitMQ 3.10), and on RabbitMQ 4.0–4.2 every return counts against the queue's delivery limit. Walking the
- * whole queue once keeps the order of what was there; dead letters that arrive meanwhile end up among the copies.
- * @returns how many messages were moved.
+ * whole queue once keeps the order of what was there; dead letters that arrive meanwhile end up after the marker.
  */
 export async function walkQueue(
   channel: ConfirmChannel,
   queue: string,
-  count: number,
   decide: (message: GetMessage) => WalkDecision,
   batchSize = 100,
-): Promise<number> {
+): Promise<WalkResult> {
   const returned: string[] = [];
   const onReturn = (message: Message) => returned.push(message.fields.routingKey);
   channel.on('return', onReturn);
+  const marker = randomUUID();
   let moved = 0;
   let seen = 0;
   try {
-    while (seen < count) {
+    await publishConfirmed(channel, queue, Buffer.from('{}'), {
+      persistent: false,
+      mandatory: true,
+      expiration: '3600000',
+      headers: { [WALK_MARKER]: marker },
+    });
+    let done = false;
+    while (!done) {
       // A batch at a time: one wait for all its confirms (each confirm of a persistent message waits for a disk sync).
       const batch: GetMessage[] = [];
       const confirms: Promise<void>[] = [];
       let batchMoved = 0;
-      while (batch.length < batchSize && seen + batch.length < count) {
+      let batchSeen = 0;
+      while (batch.length < batchSize) {
         const message = await channel.get(queue, { noAck: false });
-        if (message === false) break;
+        if (message === false) {
+          // Empty: someone else took the marker (a purge, another consumer). Nothing more to visit.
+          done = true;
+          break;
+        }
         batch.push(message);
+        const tag = (message.properties.headers as Record<string, unknown> | undefined)?.[WALK_MARKER];
+        if (tag === marker) {
+          done = true;
+          break;
+        }
+        if (tag !== undefined) {
+          // Another walk's marker: keep it in place for that walk.
+          confirms.push(publishConfirmed(channel, queue, message.content, copyProperties(message)));
+          continue;
+        }
+        batchSeen++;
         const decision = decide(message);
         if (decision.action === 'move') batchMoved++;
         const [target, properties] = decision.action === 'keep' ? [queue, copyProperties(message)] : [decision.to, decision.properties];
@@ -54,17 +93,16 @@ export async function walkQueue(
       if (failed || returned.length > 0) {
         const why = failed ? String(failed.reason) : `${returned[0]} did not accept the message (does the queue exist?)`;
         // Not acked: the broker requeues the batch when the channel closes. Copies already confirmed may exist twice.
-        throw new CliError(`stopped after ${seen} of ${count} messages: ${why}; the rest stay in ${queue}`, EXIT.failed);
+        throw new CliError(`stopped after ${seen} messages: ${why}; the rest stay in ${queue}`, EXIT.failed);
       }
       channel.ack(last, true);
-      seen += batch.length;
+      seen += batchSeen;
       moved += batchMoved;
-      if (batch.length < batchSize && seen < count) break;
     }
   } finally {
     channel.off('return', onReturn);
   }
-  return moved;
+  return { seen, moved };
 }
 
 /** The properties of an identical copy (the broker's own x-delivery-count left out). */
