@@ -86,7 +86,10 @@ for (const queueType of ['quorum', 'classic'] as const) {
     await fillDead(broker, queue, 200);
     t.deepEqual(await listIds(queue), ids(0, 200));
     t.deepEqual(await listIds(queue), ids(0, 200), 'a second listing sees the same messages in the same order');
-    t.is((await broker.count(`${queue}.dead`)).messageCount, 200);
+    await waitFor(
+      `${queue}.dead to hold 200 (a quorum queue's count can lag)`,
+      async () => (await broker.count(`${queue}.dead`)).messageCount === 200,
+    );
 
     const limited = await cli(['dead', 'list', queue, '--json', '--limit', '5']);
     const letters = JSON.parse(limited.stdout) as DeadLetterInfo[];
@@ -111,7 +114,7 @@ for (const queueType of ['quorum', 'classic'] as const) {
     const some = await cli(['dead', 'replay', queue, '--task-id', 'd-3', '--task-id', 'd-150', '--json']);
     t.is(some.code, 0, some.stderr);
     t.deepEqual(JSON.parse(some.stdout), { replayed: 2, notFound: [] });
-    t.is((await broker.count(queue)).messageCount, 2);
+    await waitFor(`${queue} to hold 2 (a quorum queue's count can lag)`, async () => (await broker.count(queue)).messageCount === 2);
     t.deepEqual(
       await listIds(queue),
       ids(0, 200).filter((id) => id !== 'd-3' && id !== 'd-150'),
@@ -121,8 +124,11 @@ for (const queueType of ['quorum', 'classic'] as const) {
     const all = await cli(['dead', 'replay', queue, '--all']);
     t.is(all.code, 0, all.stderr);
     t.regex(all.stdout, /replayed 198 dead letters/);
-    t.is((await broker.count(`${queue}.dead`)).messageCount, 0);
-    t.is((await broker.count(queue)).messageCount, 200);
+    await waitFor(
+      `${queue}.dead to hold 0 (a quorum queue's count can lag)`,
+      async () => (await broker.count(`${queue}.dead`)).messageCount === 0,
+    );
+    await waitFor(`${queue} to hold 200 (a quorum queue's count can lag)`, async () => (await broker.count(queue)).messageCount === 200);
 
     const replayed = await broker.drain(queue);
     t.deepEqual(
@@ -181,11 +187,17 @@ test('dead purge refuses without --yes, then deletes and prints the count', asyn
   const refused = await cli(['dead', 'purge', queue]);
   t.is(refused.code, 2);
   t.regex(refused.stderr, /add --yes/);
-  t.is((await broker.count(`${queue}.dead`)).messageCount, 7);
+  await waitFor(
+    `${queue}.dead to hold 7 (a quorum queue's count can lag)`,
+    async () => (await broker.count(`${queue}.dead`)).messageCount === 7,
+  );
   const purged = await cli(['dead', 'purge', queue, '--yes']);
   t.is(purged.code, 0);
   t.regex(purged.stdout, /purged 7 dead letters from .*\.dead/);
-  t.is((await broker.count(`${queue}.dead`)).messageCount, 0);
+  await waitFor(
+    `${queue}.dead to hold 0 (a quorum queue's count can lag)`,
+    async () => (await broker.count(`${queue}.dead`)).messageCount === 0,
+  );
   t.deepEqual(JSON.parse((await cli(['dead', 'purge', queue, '--yes', '--json'])).stdout), { purged: 0 });
 });
 
