@@ -2,6 +2,7 @@ import test from 'ava';
 import { HEADERS, TaskClient } from '../src/index.js';
 import { AMQP_URL, rawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
 import { consuming, spawnWorker } from './helpers/process.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
 
 test.serial('SIGTERM stops the worker gracefully: the task in flight finishes, exit code 0', async (t) => {
   const queue = uniqueQueue('sigterm');
@@ -126,4 +127,30 @@ test.serial('a configuration error exits 1 with one clear line naming every bad 
   const fatal = worker.records.find((r) => r.level === 60);
   t.regex(String(fatal?.msg), /WORKER_CONCURRENCY: expected an integer from 1 to 65535, got "many"/);
   t.regex(String(fatal?.msg), /RETRY_MAX_ATTEMPTS/);
+});
+
+test.serial('a worker process whose broker is gone for a while stays up and consumes again when it is back', async (t) => {
+  const proxy = await startTcpProxy();
+  const queue = uniqueQueue('outage');
+  const broker = await rawBroker();
+  const client = new TaskClient({ url: AMQP_URL });
+  const worker = spawnWorker({ AMQP_URL: proxy.url, WORKER_QUEUE: queue });
+  t.teardown(async () => {
+    worker.child.kill('SIGKILL');
+    await client.close();
+    await proxy.close();
+    await broker.deleteAll(queue);
+    await broker.close();
+  });
+  await consuming(worker);
+  proxy.refuse(true);
+  proxy.cut();
+  // Several failed attempts in a row: the process waits in its backoff, with nothing else to do.
+  await worker.waitForLog((r) => r.attempt === 3 && String(r.msg).startsWith('cannot reach RabbitMQ'), 30_000);
+  t.is(worker.child.exitCode, null, 'still running');
+  proxy.refuse(false);
+  await worker.waitForLog((r) => String(r.msg).startsWith('connected to RabbitMQ after'), 30_000);
+  t.deepEqual(await client.call(queue, { action: 'echo', value: 'back' }, { timeoutMs: 20_000 }), { echoed: 'back', attempt: 1 });
+  worker.child.kill('SIGTERM');
+  t.deepEqual(await worker.exited, { code: 0, signal: null });
 });

@@ -18,6 +18,9 @@ export function reconnectDelayMs(failures: number): number {
   return Math.min(15_000, 500 * 2 ** (failures - 1));
 }
 
+/** How long one connection attempt (TCP, TLS and the AMQP handshake) may take before it is abandoned and retried. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 export interface ConnectOptions {
   readonly amqpUrl: string;
   readonly heartbeatSeconds: number;
@@ -51,6 +54,9 @@ export function connect(options: ConnectOptions): AmqpConnectionManager {
         wait = { timer, resolve: () => resolve(urls) };
       }),
     connectionOptions: {
+      // Without it, a broker that accepts the TCP connection but never finishes the AMQP handshake (a node still
+      // starting after a restart) stalls reconnection for ever.
+      timeout: CONNECT_TIMEOUT_MS,
       ...(options.tls as object | undefined),
       clientProperties: { connection_name: options.connectionName },
     },

@@ -103,6 +103,9 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
   #recoveryFailures = 0;
   #closers: Array<() => Promise<void>> = [];
   #metricsPort: number | undefined;
+  /** Holds the process open from start() to stop(): the reconnect timers are unref'd, so without it a worker whose
+   * broker is down for more than an instant would see its event loop empty and exit, silently, with code 0. */
+  #keepAlive: NodeJS.Timeout | undefined;
 
   constructor(config: WorkerConfig = {}) {
     this.config = config;
@@ -284,6 +287,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
       this.onStop(() => server.close());
     }
 
+    this.#keepAlive = setInterval(() => {}, 1 << 30);
     let resolveConsuming!: () => void;
     const consumingPromise = new Promise<void>((resolve) => {
       resolveConsuming = resolve;
@@ -331,7 +335,8 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
   }
 
   async #setup(channel: ConfirmChannel, cfg: ResolvedConfig): Promise<void> {
-    await assertTopology(channel, cfg);
+    // A declare the broker never answers (a queue whose replicas are not up yet) would stall the channel for ever.
+    await withTimeout(assertTopology(channel, cfg), SETUP_TIMEOUT_MS, `declaring the queues of ${cfg.queue}`);
     await channel.prefetch(cfg.concurrency);
     if (this.#stopPromise) return;
     channel.on('error', (error: Error) => {
@@ -383,7 +388,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     void this.#handle(channel, message);
   }
 
-  /** One delivery, start to end. Never rejects: an unexpected error is logged and the delivery left for redelivery. */
+  /** One delivery, start to end. Never rejects: an unexpected error parks the delivery in the dead-letter queue. */
   async #handle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
     try {
       await this.#process(channel, message);
@@ -655,6 +660,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     } catch {
       // Closing a connection that is already closed.
     }
+    clearInterval(this.#keepAlive);
     for (const closer of this.#closers) {
       await closer().catch((error: unknown) => logger.warn({ err: error }, 'a stop hook failed'));
     }
@@ -676,6 +682,19 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
       };
     });
   }
+}
+
+/** How long declaring the queues may take after a (re)connect before the worker gives up on that channel and retries. */
+const SETUP_TIMEOUT_MS = 30_000;
+
+/** Rejects with a clear error when `work` takes longer than `ms`. */
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 function truncate(text: string, max: number): string {
