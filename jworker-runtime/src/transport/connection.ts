@@ -50,7 +50,7 @@ export function connect(options: ConnectOptions): AmqpConnectionManager {
           wait = undefined;
           resolve(urls);
         }, delay);
-        timer.unref();
+        // Not unref'd: like a live connection's socket, a pending reconnect holds the process open until close().
         wait = { timer, resolve: () => resolve(urls) };
       }),
     connectionOptions: {
