@@ -37,17 +37,20 @@ test('the package ships the compiled generator, its templates and the bundled ru
   );
 });
 
-test('package.json points Yeoman and Node at the compiled generator and depends only on yeoman-generator', (t) => {
+test('package.json points Yeoman and Node at the compiled generator; yeoman-environment only for the npx bin', (t) => {
   const pkg = JSON.parse(readFileSync(`${PACKAGE_DIR}/package.json`, 'utf8')) as {
     main: string;
     exports: Record<string, unknown>;
     keywords: string[];
     dependencies: Record<string, string>;
     files: string[];
+    bin: Record<string, string>;
   };
   t.is(pkg.main, './generators/app/index.js');
   t.like(pkg.exports['.'], { default: './generators/app/index.js' });
   t.true(pkg.keywords.includes('yeoman-generator'), 'listed as a generator on npm');
-  t.deepEqual(Object.keys(pkg.dependencies), ['yeoman-generator']);
+  // yeoman-generator for the generator; yeoman-environment (and its peers) for `npx generator-jworker`, which runs it without yo.
+  t.deepEqual(Object.keys(pkg.dependencies).sort(), ['@yeoman/adapter', '@yeoman/types', 'mem-fs', 'yeoman-environment', 'yeoman-generator']);
+  t.deepEqual(pkg.bin, { 'generator-jworker': './generators/cli.js' });
   t.deepEqual(pkg.files, ['generators', 'templates', 'README.md']);
 });
