@@ -37,9 +37,15 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(usage());
     return;
   }
+  const args = [...argv];
+  if (!process.stdin.isTTY && !args.includes('--yes') && !args.includes('-y')) {
+    // Nobody can answer a prompt (CI, a script, a pipe): take the defaults for what is not given, and say so.
+    process.stderr.write('generator-jworker: no terminal to ask questions: using defaults for the answers not given (as with --yes)\n');
+    args.push('--yes');
+  }
   const env = createEnv();
   env.register(fileURLToPath(new URL('./app/index.js', import.meta.url)), { namespace: NAMESPACE });
-  await env.run([NAMESPACE, ...argv]);
+  await env.run([NAMESPACE, ...args]);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -52,3 +52,17 @@ test('--help lists every option without prompting', (t) => {
     t.true(result.stdout.includes(option), option);
   }
 });
+
+test('with no terminal to answer prompts, defaults are used for what is not given, and it says so', (t) => {
+  const dir = tempDir(t);
+  const result = run(['billing', '--project', 'acme', '--skip-install', '--skip-git'], dir);
+  t.is(result.status, 0, result.stderr);
+  t.regex(result.stderr, /no terminal to ask questions: using defaults/);
+  t.true(existsSync(join(dir, 'billing', 'package.json')));
+});
+
+test('with no terminal and no project, the error names the missing option', (t) => {
+  const result = run(['billing', '--skip-install', '--skip-git'], tempDir(t));
+  t.is(result.status, 1);
+  t.regex(result.stderr, /project/);
+});
