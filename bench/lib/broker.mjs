@@ -59,7 +59,9 @@ export async function openBroker(url) {
     },
     /** Deletes a work queue, its dead-letter queue and the retry queues of the given delays. */
     async deleteAll(queue, retryDelays = []) {
-      for (const name of [queue, `${queue}.dead`, ...retryDelays.map((d) => `${queue}.retry.${d}`)]) {
+      // The runtime declares the default policy's retry queues (1, 2, 4, 8 s) whenever a worker runs with it.
+      const delays = new Set([1000, 2000, 4000, 8000, ...retryDelays]);
+      for (const name of [queue, `${queue}.dead`, ...[...delays].map((d) => `${queue}.retry.${d}`)]) {
         await channel.deleteQueue(name).catch(() => {});
       }
     },
