@@ -50,7 +50,13 @@ test('package.json points Yeoman and Node at the compiled generator; yeoman-envi
   t.like(pkg.exports['.'], { default: './generators/app/index.js' });
   t.true(pkg.keywords.includes('yeoman-generator'), 'listed as a generator on npm');
   // yeoman-generator for the generator; yeoman-environment (and its peers) for `npx generator-jworker`, which runs it without yo.
-  t.deepEqual(Object.keys(pkg.dependencies).sort(), ['@yeoman/adapter', '@yeoman/types', 'mem-fs', 'yeoman-environment', 'yeoman-generator']);
+  t.deepEqual(Object.keys(pkg.dependencies).sort(), [
+    '@yeoman/adapter',
+    '@yeoman/types',
+    'mem-fs',
+    'yeoman-environment',
+    'yeoman-generator',
+  ]);
   t.deepEqual(pkg.bin, { 'generator-jworker': './generators/cli.js' });
   t.deepEqual(pkg.files, ['generators', 'templates', 'README.md']);
 });
