@@ -18,6 +18,8 @@ export function workQueueArguments(queue) {
     'x-delivery-limit': DELIVERY_LIMIT,
     'x-dead-letter-exchange': '',
     'x-dead-letter-routing-key': `${queue}.dead`,
+    'x-dead-letter-strategy': 'at-least-once',
+    'x-overflow': 'reject-publish',
   };
 }
 

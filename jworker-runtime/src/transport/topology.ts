@@ -19,21 +19,30 @@ export interface QueueSpec {
  * The queues of one worker queue (documented in docs/retries.md):
  * - `<queue>`: the work queue. Quorum queues get a delivery limit and dead-letter to `<queue>.dead`,
  *   so a task that keeps killing the process ends there too.
- * - `<queue>.retry.<ms>`: one classic queue per distinct delay, holding retry copies for `<ms>` (x-message-ttl)
- *   and dead-lettering them back to `<queue>`. One queue per delay: tasks with different delays never wait behind each other.
+ * - `<queue>.retry.<ms>`: one queue per distinct delay, of the work queue's type, holding retry copies for `<ms>`
+ *   (x-message-ttl) and dead-lettering them back to `<queue>`. One queue per delay: tasks with different delays never
+ *   wait behind each other.
  * - `<queue>.dead`: the parking lot, same type as the work queue.
+ *
+ * With quorum queues every dead-lettering hop is at-least-once (`x-dead-letter-strategy`): the broker keeps a message
+ * until the target queue has it. Classic dead-lettering is at-most-once: after a broker restart, retry copies that
+ * expired while it was down are dead-lettered as the queues recover, and dropped if the work queue is not up yet
+ * (seen in the reliability suite). Classic queues are for brokers without quorum queues.
  */
 export function topology(options: TopologyOptions): QueueSpec[] {
   const names = queueNames(options.queue);
-  const work: Record<string, unknown> =
-    options.queueType === 'quorum'
-      ? {
-          'x-queue-type': 'quorum',
-          'x-delivery-limit': options.deliveryLimit,
-          'x-dead-letter-exchange': '',
-          'x-dead-letter-routing-key': names.dead,
-        }
-      : { 'x-queue-type': 'classic' };
+  const quorum = options.queueType === 'quorum';
+  // At-least-once dead-lettering needs reject-publish overflow; with no length limit set, nothing is ever rejected.
+  const safeDeadLettering = quorum ? { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } : {};
+  const work: Record<string, unknown> = quorum
+    ? {
+        'x-queue-type': 'quorum',
+        'x-delivery-limit': options.deliveryLimit,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': names.dead,
+        ...safeDeadLettering,
+      }
+    : { 'x-queue-type': 'classic' };
   const specs: QueueSpec[] = [
     { name: names.work, arguments: work },
     { name: names.dead, arguments: { 'x-queue-type': options.queueType } },
@@ -42,10 +51,11 @@ export function topology(options: TopologyOptions): QueueSpec[] {
     specs.push({
       name: names.retry(delay),
       arguments: {
-        'x-queue-type': 'classic',
+        'x-queue-type': options.queueType,
         'x-message-ttl': delay,
         'x-dead-letter-exchange': '',
         'x-dead-letter-routing-key': names.work,
+        ...safeDeadLettering,
       },
     });
   }
