@@ -98,3 +98,19 @@ test('an internal error outside the attempt parks the message in <queue>.dead in
   worker.events.off('taskStart', listener);
   t.deepEqual(await client.call(queue, { action: 'echo', value: 'after' }), { echoed: 'after', attempt: 1 });
 });
+
+test('a long task does not hold back the acks of quick ones finished after it (prefetch slots free up)', async (t) => {
+  const { client, queue } = await startSample(t, { concurrency: 2 });
+  let longDone = false;
+  const long = client.call(queue, { action: 'sleep', ms: 4000, value: 'long' }, { timeoutMs: 20_000 }).then((result) => {
+    longDone = true;
+    return result;
+  });
+  // With two slots, one held by the long task, the quick ones only flow if each is acked as soon as it is done.
+  const quick = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => client.call(queue, { action: 'echo', value: i }, { timeoutMs: 20_000 })),
+  );
+  t.false(longDone, 'all quick tasks finished while the long one still ran');
+  t.is(quick.length, 20);
+  t.deepEqual(await long, { echoed: 'long', attempt: 1 });
+});

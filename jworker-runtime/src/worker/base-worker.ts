@@ -10,6 +10,7 @@ import { maskCredentials, urlPassword } from '../log/mask.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { noopEventSink, type ProgressStats, type TaskEventSink } from '../progress/events.js';
 import { createProgressReporter } from '../progress/reporter.js';
+import { AckBatcher } from '../transport/ack-batcher.js';
 import { connect, reconnectDelayMs } from '../transport/connection.js';
 import { HEADERS } from '../transport/headers.js';
 import { type QueueNames, queueNames } from '../transport/names.js';
@@ -106,6 +107,8 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
   /** Holds the process open from start() to stop(): the reconnect timers are unref'd, so without it a worker whose
    * broker is down for more than an instant would see its event loop empty and exit, silently, with code 0. */
   #keepAlive: NodeJS.Timeout | undefined;
+  /** The ack batcher of each open channel (flushed before the channel closes on stop). */
+  readonly #batchers = new Set<AckBatcher>();
 
   constructor(config: WorkerConfig = {}) {
     this.config = config;
@@ -355,7 +358,18 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
       // A channel can die while its connection lives (a channel error); the manager would then wait for ever.
       if (!this.#stopPromise && this.#manager?.isConnected()) this.#scheduleRecovery();
     });
-    const { consumerTag } = await channel.consume(cfg.queue, (message) => this.#onDelivery(channel, message), { noAck: false });
+    const acks = new AckBatcher(channel, (error, count) =>
+      this.logger.warn(
+        { err: error, count },
+        'could not ack %d deliveries (the channel closed); the broker will deliver them again',
+        count,
+      ),
+    );
+    this.#batchers.add(acks);
+    channel.on('close', () => this.#batchers.delete(acks));
+    const { consumerTag } = await channel.consume(cfg.queue, (message) => this.#onDelivery(channel, acks, message), {
+      noAck: false,
+    });
     this.#consumer = { channel, consumerTag };
     this.#recoveryFailures = 0;
     this.#setState('consuming');
@@ -377,7 +391,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     this.#recoveryTimer.unref();
   }
 
-  #onDelivery(channel: ConfirmChannel, message: ConsumeMessage | null): void {
+  #onDelivery(channel: ConfirmChannel, acks: AckBatcher, message: ConsumeMessage | null): void {
     if (message === null) {
       // The broker cancelled the consumer: the queue was deleted. Declare it again and consume.
       this.logger.warn({ queue: this.#resolved?.queue }, 'the broker cancelled the consumer (was the queue deleted?); declaring it again');
@@ -385,15 +399,16 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
       return;
     }
     this.#inFlight++;
-    void this.#handle(channel, message);
+    acks.track(message.fields.deliveryTag);
+    void this.#handle(channel, acks, message);
   }
 
   /** One delivery, start to end. Never rejects: an unexpected error parks the delivery in the dead-letter queue. */
-  async #handle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+  async #handle(channel: ConfirmChannel, acks: AckBatcher, message: ConsumeMessage): Promise<void> {
     try {
-      await this.#process(channel, message);
+      await this.#process(channel, acks, message);
     } catch (error) {
-      await this.#salvage(channel, message, error);
+      await this.#salvage(channel, acks, message, error);
     } finally {
       this.#inFlight--;
       if (this.#inFlight === 0) this.#onIdle?.();
@@ -405,7 +420,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
    * so it is neither lost nor stuck unacked (holding a prefetch slot) nor redelivered in a hot loop.
    * If even that fails, return it to the queue.
    */
-  async #salvage(channel: ConfirmChannel, message: ConsumeMessage, error: unknown): Promise<void> {
+  async #salvage(channel: ConfirmChannel, acks: AckBatcher, message: ConsumeMessage, error: unknown): Promise<void> {
     const cfg = this.#resolved as ResolvedConfig;
     const taskId = (message.properties.messageId as string | undefined) ?? 'unknown';
     this.logger.error(
@@ -427,9 +442,10 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
         ...copyProperties(message.properties, taskId),
         headers,
       });
-      channel.ack(message);
+      acks.ack(message.fields.deliveryTag);
     } catch {
       try {
+        acks.forget(message.fields.deliveryTag);
         channel.nack(message, false, true);
       } catch {
         // The channel is gone: the broker returns the message to the queue by itself.
@@ -437,7 +453,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     }
   }
 
-  async #process(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+  async #process(channel: ConfirmChannel, acks: AckBatcher, message: ConsumeMessage): Promise<void> {
     const cfg = this.#resolved as ResolvedConfig;
     const hooks = this.#hooks as AttemptHooks<TTask, TResult>;
     const startedAt = performance.now();
@@ -481,7 +497,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
 
     let recorded: TaskOutcome;
     try {
-      recorded = await this.#record(channel, message, taskId, attempt, outcome);
+      recorded = await this.#record(channel, acks, message, taskId, attempt, outcome);
     } catch (error) {
       recorded = 'unrecorded';
       this.logger.warn(
@@ -534,9 +550,10 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     }
   }
 
-  /** Makes the outcome safe on the broker (confirmed), then acks the delivery on the channel it came from. */
+  /** Makes the outcome safe on the broker (confirmed), then acks the delivery (batched per turn) on the channel it came from. */
   async #record(
     channel: ConfirmChannel,
+    acks: AckBatcher,
     message: ConsumeMessage,
     taskId: string,
     attempt: number,
@@ -556,7 +573,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
             contentType: 'application/json',
           });
         }
-        channel.ack(message);
+        acks.ack(message.fields.deliveryTag);
         return 'completed';
       }
       case 'retry': {
@@ -570,7 +587,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
           headers,
           ...(outcome.delayMs < outcome.queueDelayMs ? { expiration: String(outcome.delayMs) } : {}),
         });
-        channel.ack(message);
+        acks.ack(message.fields.deliveryTag);
         return 'retried';
       }
       case 'failed': {
@@ -600,7 +617,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
             contentType: 'application/json',
           });
         }
-        channel.ack(message);
+        acks.ack(message.fields.deliveryTag);
         return 'failed';
       }
       case 'abandoned':
@@ -650,6 +667,8 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     await this.#sink
       .close(cfg.progress?.flushTimeoutMs ?? 5_000)
       .catch((error: unknown) => logger.warn({ err: error }, 'could not flush progress events'));
+    // Acks gathered in this turn of the event loop go out before the channel closes.
+    for (const batcher of this.#batchers) batcher.flush();
     try {
       await this.#wrapper?.close();
     } catch {

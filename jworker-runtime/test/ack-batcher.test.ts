@@ -1,0 +1,96 @@
+import test from 'ava';
+import { AckBatcher } from '../src/transport/ack-batcher.js';
+
+/** A channel that records acks as [tag, multiple]. */
+function recorder() {
+  const acks: Array<[number, boolean]> = [];
+  return {
+    acks,
+    channel: {
+      ack: (message: { fields: { deliveryTag: number } }, multiple?: boolean) => acks.push([message.fields.deliveryTag, multiple ?? false]),
+    },
+  };
+}
+
+function batcher(channel: ReturnType<typeof recorder>['channel'], errors: unknown[] = []) {
+  return new AckBatcher(channel as never, (error) => errors.push(error));
+}
+
+test('finished deliveries in order are acked with one multiple ack', (t) => {
+  const { acks, channel } = recorder();
+  const b = batcher(channel);
+  for (const tag of [1, 2, 3, 4]) b.track(tag);
+  for (const tag of [2, 1, 3, 4]) b.ack(tag);
+  b.flush();
+  t.deepEqual(acks, [[4, true]]);
+  t.is(b.outstanding, 0);
+});
+
+test('a delivery still running is never covered: those after it are acked one by one', (t) => {
+  const { acks, channel } = recorder();
+  const b = batcher(channel);
+  for (const tag of [1, 2, 3, 4, 5]) b.track(tag);
+  for (const tag of [1, 2, 4, 5]) b.ack(tag);
+  b.flush();
+  t.deepEqual(acks, [
+    [2, true],
+    [4, false],
+    [5, false],
+  ]);
+  t.is(b.outstanding, 1, 'only 3 is outstanding');
+  b.ack(3);
+  b.flush();
+  t.deepEqual(acks.at(-1), [3, true]);
+  t.is(b.outstanding, 0);
+});
+
+test('a delivery left unacked on purpose (a forced stop) is never covered by a multiple ack', (t) => {
+  const { acks, channel } = recorder();
+  const b = batcher(channel);
+  for (const tag of [1, 2, 3]) b.track(tag);
+  // 1 is abandoned: neither acked nor forgotten, so it stays outstanding.
+  b.ack(2);
+  b.ack(3);
+  b.flush();
+  t.deepEqual(acks, [
+    [2, false],
+    [3, false],
+  ]);
+});
+
+test('a nacked delivery is forgotten: the broker no longer counts it, so the run starts after it', (t) => {
+  const { acks, channel } = recorder();
+  const b = batcher(channel);
+  for (const tag of [1, 2, 3]) b.track(tag);
+  b.forget(1);
+  b.ack(2);
+  b.ack(3);
+  b.flush();
+  t.deepEqual(acks, [[3, true]]);
+});
+
+test('acks are flushed on the next turn of the event loop without a call to flush', async (t) => {
+  const { acks, channel } = recorder();
+  const b = batcher(channel);
+  b.track(7);
+  b.ack(7);
+  t.deepEqual(acks, []);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.deepEqual(acks, [[7, true]]);
+});
+
+test('a closed channel is reported with the number of acks lost, and nothing is retried on it', (t) => {
+  const errors: unknown[] = [];
+  const b = new AckBatcher(
+    {
+      ack: () => {
+        throw new Error('Channel closed');
+      },
+    } as never,
+    (error, count) => errors.push([String(error), count]),
+  );
+  b.track(1);
+  b.ack(1);
+  b.flush();
+  t.deepEqual(errors, [['Error: Channel closed', 1]]);
+});
