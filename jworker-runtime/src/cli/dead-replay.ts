@@ -1,4 +1,5 @@
 import type { Message } from 'amqplib';
+import { copiedProperties } from '../transport/copy-properties.js';
 import { queueNames } from '../transport/names.js';
 import type { Command } from './args.js';
 import { type CliSettings, withBroker } from './broker.js';
@@ -49,18 +50,5 @@ export async function deadReplay(cmd: ReplayCommand, settings: CliSettings, io: 
 /** The properties of a replayed copy: identity and reply routing kept, failure headers dropped. */
 export function replayProperties(message: Pick<Message, 'properties'>) {
   const p = message.properties;
-  return {
-    persistent: true,
-    mandatory: true,
-    messageId: p.messageId as string | undefined,
-    correlationId: p.correlationId as string | undefined,
-    replyTo: p.replyTo as string | undefined,
-    contentType: p.contentType as string | undefined,
-    contentEncoding: p.contentEncoding as string | undefined,
-    type: p.type as string | undefined,
-    appId: p.appId as string | undefined,
-    timestamp: p.timestamp as number | undefined,
-    priority: p.priority as number | undefined,
-    headers: replayHeaders(p.headers as Record<string, unknown> | undefined),
-  };
+  return { ...copiedProperties(p), mandatory: true, headers: replayHeaders(p.headers as Record<string, unknown> | undefined) };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ConfirmChannel, GetMessage, Message } from 'amqplib';
+import { copiedProperties } from '../transport/copy-properties.js';
 import { publishConfirmed } from '../transport/publish.js';
 import { CliError, EXIT } from './errors.js';
 
@@ -111,18 +112,5 @@ export function copyProperties(message: Pick<Message, 'properties'>) {
   const headers = Object.fromEntries(
     Object.entries((p.headers ?? {}) as Record<string, unknown>).filter(([key]) => key !== 'x-delivery-count'),
   );
-  return {
-    persistent: true,
-    mandatory: true,
-    messageId: p.messageId as string | undefined,
-    correlationId: p.correlationId as string | undefined,
-    replyTo: p.replyTo as string | undefined,
-    contentType: p.contentType as string | undefined,
-    contentEncoding: p.contentEncoding as string | undefined,
-    type: p.type as string | undefined,
-    appId: p.appId as string | undefined,
-    timestamp: p.timestamp as number | undefined,
-    priority: p.priority as number | undefined,
-    headers,
-  };
+  return { ...copiedProperties(p), mandatory: true, headers };
 }

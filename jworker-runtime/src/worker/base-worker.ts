@@ -12,6 +12,7 @@ import { noopEventSink, type ProgressStats, type TaskEventSink } from '../progre
 import { createProgressReporter } from '../progress/reporter.js';
 import { AckBatcher } from '../transport/ack-batcher.js';
 import { connect, reconnectDelayMs } from '../transport/connection.js';
+import { copiedProperties } from '../transport/copy-properties.js';
 import { HEADERS } from '../transport/headers.js';
 import { type QueueNames, queueNames } from '../transport/names.js';
 import { publishConfirmed } from '../transport/publish.js';
@@ -720,17 +721,7 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
-/** The properties a retry or dead-letter copy keeps from the original delivery. */
+/** The properties a retry or dead-letter copy keeps from the original delivery, with the task id as messageId. */
 function copyProperties(properties: ConsumeMessage['properties'], taskId: string) {
-  return {
-    messageId: taskId,
-    persistent: true,
-    contentType: properties.contentType as string | undefined,
-    contentEncoding: properties.contentEncoding as string | undefined,
-    correlationId: properties.correlationId as string | undefined,
-    replyTo: properties.replyTo as string | undefined,
-    type: properties.type as string | undefined,
-    appId: properties.appId as string | undefined,
-    timestamp: properties.timestamp as number | undefined,
-  };
+  return { ...copiedProperties(properties), messageId: taskId };
 }
