@@ -57,6 +57,10 @@ interface PendingCall {
   generation: number | undefined;
 }
 
+function isChannelGone(error: unknown): boolean {
+  return error instanceof Error && /channel closed|connection closed|channel ended|not connected/i.test(error.message);
+}
+
 /** Thrown when a queue does not exist: the broker returned the message. */
 export class QueueNotFoundError extends Error {
   override name = 'QueueNotFoundError' as const;
@@ -170,7 +174,8 @@ export class TaskClient {
     const taskId = options.taskId ?? randomUUID();
     const body = JSON.stringify(task);
     if (body === undefined) throw new TypeError(`the task for ${queue} cannot be sent as JSON (got ${typeof task})`);
-    await this.#wrapper.publish('', queue, Buffer.from(body), {
+    const content = Buffer.from(body);
+    const properties = {
       messageId: taskId,
       correlationId: taskId,
       persistent: true,
@@ -179,7 +184,19 @@ export class TaskClient {
       timestamp: Math.floor(Date.now() / 1000),
       ...(options.headers ? { headers: { ...options.headers } } : {}),
       ...(replyTo ? { replyTo } : {}),
-    });
+    };
+    const deadline = Date.now() + this.#publishTimeoutMs;
+    for (;;) {
+      try {
+        await this.#wrapper.publish('', queue, content, { ...properties, timeout: Math.max(1, deadline - Date.now()) });
+        break;
+      } catch (error) {
+        // Published on a channel that died before the confirm: the task is not known to be on the broker, so send it
+        // again once reconnected (at least once) until the publish timeout.
+        if (!isChannelGone(error) || this.#closePromise || Date.now() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
     // The broker sends basic.return before the confirm: a returned task was routed to no queue.
     if (this.#returned.delete(taskId)) throw new QueueNotFoundError(queue);
     return taskId;
