@@ -114,3 +114,24 @@ test('a long task does not hold back the acks of quick ones finished after it (p
   t.is(quick.length, 20);
   t.deepEqual(await long, { echoed: 'long', attempt: 1 });
 });
+
+test('replies are persistent, so a reply waiting in a durable reply queue survives a broker restart', async (t) => {
+  const { queue, broker } = await startSample(t);
+  const replies = `${queue}.replies`;
+  await broker.channel.assertQueue(replies, { durable: true });
+  t.teardown(() => broker.channel.deleteQueue(replies).then(() => {}));
+  await broker.publish(queue, JSON.stringify({ action: 'echo', value: 'kept' }), {
+    messageId: 'p-1',
+    replyTo: replies,
+    correlationId: 'c-1',
+  });
+  await waitFor('the reply', async () => (await broker.count(replies)).messageCount === 1);
+  const [message] = await broker.drain(replies);
+  t.is(message?.properties.deliveryMode, 2, 'persistent');
+  t.is(message?.properties.correlationId, 'c-1');
+  t.deepEqual(JSON.parse(message?.content.toString() ?? ''), {
+    taskId: 'p-1',
+    status: 'completed',
+    result: { echoed: 'kept', attempt: 1 },
+  });
+});

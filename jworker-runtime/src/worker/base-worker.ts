@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type Logger from 'bunyan';
+import type { TaskReply } from '../client/task-client.js';
 import { normalizeConfig, type ResolvedConfig } from '../config/normalize.js';
 import type { LogLevel, WorkerConfig } from '../config/options.js';
 import { isWorkerError, TaskValidationError } from '../errors/worker-error.js';
@@ -567,12 +568,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     switch (outcome.status) {
       case 'completed': {
         if (replyTo) {
-          const body = JSON.stringify({ taskId, status: 'completed', result: outcome.result ?? null });
-          await publishConfirmed(channel, replyTo, Buffer.from(body), {
-            correlationId,
-            messageId: taskId,
-            contentType: 'application/json',
-          });
+          await reply(channel, replyTo, correlationId, { taskId, status: 'completed', result: outcome.result ?? null });
         }
         acks.ack(message.fields.deliveryTag);
         return 'completed';
@@ -607,15 +603,10 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
         };
         await publishConfirmed(channel, names.dead, message.content, { ...copyProperties(properties, taskId), headers });
         if (replyTo) {
-          const body = JSON.stringify({
+          await reply(channel, replyTo, correlationId, {
             taskId,
             status: 'failed',
             error: { message: messageText, code, permanent: outcome.reason !== 'exhausted' },
-          });
-          await publishConfirmed(channel, replyTo, Buffer.from(body), {
-            correlationId,
-            messageId: taskId,
-            contentType: 'application/json',
           });
         }
         acks.ack(message.fields.deliveryTag);
@@ -719,6 +710,19 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/**
+ * Publishes a task's result or failure to its `replyTo`, confirmed. Persistent, so that a reply waiting in a durable
+ * reply queue survives a broker restart (RabbitMQ ignores it for direct reply-to).
+ */
+function reply(channel: ConfirmChannel, replyTo: string, correlationId: string, body: TaskReply): Promise<void> {
+  return publishConfirmed(channel, replyTo, Buffer.from(JSON.stringify(body)), {
+    correlationId,
+    messageId: body.taskId,
+    contentType: 'application/json',
+    persistent: true,
+  });
 }
 
 /** The properties a retry or dead-letter copy keeps from the original delivery, with the task id as messageId. */

@@ -37,7 +37,28 @@ test('a broker restart mid-run, with tasks waiting in retry delay queues: none l
   await new Promise((resolve) => setTimeout(resolve, 5000));
   ctl('start_app');
   ctl('await_startup');
-  const tally = await ledger.settled(120_000);
+  let tally: Awaited<ReturnType<typeof ledger.settled>>;
+  try {
+    tally = await ledger.settled(120_000);
+  } catch (error) {
+    // Say where the missing tasks are before failing.
+    t.log(
+      ctl('-q', 'list_queues', 'name', 'type', 'messages_ready', 'messages_unacknowledged', 'consumers')
+        .split('\n')
+        .filter((l) => l.includes(queue))
+        .join('\n'),
+    );
+    for (const [i, w] of workers.entries())
+      t.log(
+        `worker ${i}:\n${w
+          .output()
+          .split('\n')
+          .filter((l) => !l.includes('"task '))
+          .slice(-15)
+          .join('\n')}`,
+      );
+    throw error;
+  }
   const reconnects = workers.map((w) => w.records.filter((r) => String(r.msg).startsWith('consuming from')).length - 1);
   recordFigures('broker-restart', { ...tally, waitingInRetryAtRestart: waitingInRetry, reconnectsPerWorker: reconnects });
   assertNoSecrets();
