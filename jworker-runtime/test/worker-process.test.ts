@@ -1,11 +1,12 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { HEADERS, TaskClient } from '../src/index.js';
 import { AMQP_URL, rawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
 import { consuming, spawnWorker } from './helpers/process.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 
-test.serial('SIGTERM stops the worker gracefully: the task in flight finishes, exit code 0', async (t) => {
-  const queue = uniqueQueue('sigterm');
+/** A unique queue, a TaskClient and a raw broker connection for one test; the queues are deleted when it ends. */
+async function queueAndClient(t: ExecutionContext, name: string) {
+  const queue = uniqueQueue(name);
   const broker = await rawBroker();
   const client = new TaskClient({ url: AMQP_URL });
   t.teardown(async () => {
@@ -13,6 +14,11 @@ test.serial('SIGTERM stops the worker gracefully: the task in flight finishes, e
     await broker.deleteAll(queue);
     await broker.close();
   });
+  return { queue, broker, client };
+}
+
+test.serial('SIGTERM stops the worker gracefully: the task in flight finishes, exit code 0', async (t) => {
+  const { queue, client } = await queueAndClient(t, 'sigterm');
   const worker = spawnWorker({ WORKER_QUEUE: queue, SHUTDOWN_TIMEOUT_MS: '10000' });
   await consuming(worker);
   const result = client.call(queue, { action: 'sleep', ms: 800, value: 'finish me' }, { timeoutMs: 15_000 });
@@ -24,14 +30,7 @@ test.serial('SIGTERM stops the worker gracefully: the task in flight finishes, e
 });
 
 test.serial('past the shutdown timeout, tasks in flight are aborted and delivered again to the next worker', async (t) => {
-  const queue = uniqueQueue('shutdown-timeout');
-  const broker = await rawBroker();
-  const client = new TaskClient({ url: AMQP_URL });
-  t.teardown(async () => {
-    await client.close();
-    await broker.deleteAll(queue);
-    await broker.close();
-  });
+  const { queue, client } = await queueAndClient(t, 'shutdown-timeout');
   const first = spawnWorker({ WORKER_QUEUE: queue, SHUTDOWN_TIMEOUT_MS: '300' });
   await consuming(first);
   const result = client.call(queue, { action: 'sleep', ms: 3000, value: 'long' }, { taskId: 'long-task', timeoutMs: 30_000 });
@@ -51,14 +50,7 @@ test.serial('past the shutdown timeout, tasks in flight are aborted and delivere
 });
 
 test.serial('a worker killed mid-task loses nothing: another instance finishes the tasks', async (t) => {
-  const queue = uniqueQueue('sigkill');
-  const broker = await rawBroker();
-  const client = new TaskClient({ url: AMQP_URL });
-  t.teardown(async () => {
-    await client.close();
-    await broker.deleteAll(queue);
-    await broker.close();
-  });
+  const { queue, client } = await queueAndClient(t, 'sigkill');
   const victim = spawnWorker({ WORKER_QUEUE: queue, WORKER_CONCURRENCY: '5' });
   await consuming(victim);
   const results = Array.from({ length: 5 }, (_, i) =>
