@@ -423,7 +423,6 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
    * If even that fails, return it to the queue.
    */
   async #salvage(channel: ConfirmChannel, acks: AckBatcher, message: ConsumeMessage, error: unknown): Promise<void> {
-    const cfg = this.#resolved as ResolvedConfig;
     const taskId = (message.properties.messageId as string | undefined) ?? 'unknown';
     this.logger.error(
       { err: error, taskId },
@@ -440,7 +439,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
         [HEADERS.workerType]: this.getWorkerType(),
         [HEADERS.failedAt]: new Date().toISOString(),
       };
-      await publishConfirmed(channel, queueNames(cfg.queue).dead, message.content, {
+      await publishConfirmed(channel, (this.#names as QueueNames).dead, message.content, {
         ...copyProperties(message.properties, taskId),
         headers,
       });
