@@ -2,9 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { SampleWorker } from './fixtures/sample-worker.js';
-import { AMQP_URL, rawBroker, uniqueQueue } from './helpers/broker.js';
-import { captureLogger } from './helpers/log-capture.js';
+import { AMQP_URL, uniqueQueue } from './helpers/broker.js';
+import { startSample } from './helpers/worker.js';
 
 // Run `npx tsup` first: these tests spawn the built command, as users run it.
 const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -54,15 +53,7 @@ test('the built jworker exits non-zero on bad usage and an unreachable broker, w
 });
 
 test('the built jworker enqueues from stdin, waits for the result, and shows stats', async (t) => {
-  const queue = uniqueQueue('cli-bin');
-  const worker = new SampleWorker({ amqpUrl: AMQP_URL, queue, logger: captureLogger().logger });
-  const broker = await rawBroker();
-  t.teardown(async () => {
-    await worker.stop();
-    await broker.deleteAll(queue);
-    await broker.close();
-  });
-  await worker.start();
+  const { queue } = await startSample(t, { queue: uniqueQueue('cli-bin') });
   const result = await run(['enqueue', queue, '-', '--wait', '--timeout', '10000'], { stdin: '{"action":"echo","value":"hi"}' });
   t.is(result.code, 0, result.stderr);
   t.deepEqual(JSON.parse(result.stdout), { echoed: 'hi', attempt: 1 });

@@ -9,6 +9,7 @@ import { assertTopology } from '../src/transport/topology.js';
 import { SampleWorker } from './fixtures/sample-worker.js';
 import { AMQP_URL, type RawBroker, rawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
 import { captureLogger } from './helpers/log-capture.js';
+import { startSample } from './helpers/worker.js';
 
 /** Runs a command line in-process with captured output. */
 async function cli(argv: string[], options: { stdin?: string; files?: Record<string, string>; env?: Record<string, string> } = {}) {
@@ -232,15 +233,7 @@ test('stats shows ready messages and consumers of the work, retry and dead queue
 });
 
 test('enqueue prints the task id, and with --wait the result or the failure', async (t) => {
-  const queue = uniqueQueue('cli-enq');
-  const worker = new SampleWorker({ amqpUrl: AMQP_URL, queue, logger: captureLogger().logger });
-  const broker = await rawBroker();
-  t.teardown(async () => {
-    await worker.stop();
-    await broker.deleteAll(queue);
-    await broker.close();
-  });
-  await worker.start();
+  const { queue, worker } = await startSample(t, { queue: uniqueQueue('cli-enq') });
 
   const plain = await cli(['enqueue', queue, '{"action":"echo","value":1}', '--task-id', 'enq-1']);
   t.is(plain.code, 0, plain.stderr);

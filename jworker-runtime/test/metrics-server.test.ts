@@ -3,26 +3,21 @@ import test from 'ava';
 import type { WorkerConfig } from '../src/index.js';
 import { TaskClient, TaskFailedError } from '../src/index.js';
 import type { TaskRecord } from '../src/worker/base-worker.js';
-import { SampleWorker } from './fixtures/sample-worker.js';
-import { AMQP_URL, rawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
-import { captureLogger } from './helpers/log-capture.js';
+import { AMQP_URL, uniqueQueue, waitFor } from './helpers/broker.js';
 import { sampleValue } from './helpers/prometheus.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
+import { startSample } from './helpers/worker.js';
 
 /** A sample worker serving metrics on a free port; stopped and its queues deleted at the end of the test. */
 async function startWithMetrics(t: ExecutionContext, config: WorkerConfig = {}) {
-  const queue = uniqueQueue('metrics');
-  const logs = captureLogger('sample', 'debug');
-  const worker = new SampleWorker({ amqpUrl: AMQP_URL, logger: logs.logger, metricsPort: 0, metricsHost: '127.0.0.1', ...config, queue });
+  const { queue, worker, broker, logs } = await startSample(t, {
+    metricsPort: 0,
+    metricsHost: '127.0.0.1',
+    ...config,
+    queue: uniqueQueue('metrics'),
+  });
   const records: TaskRecord[] = [];
   worker.events.on('taskEnd', (record) => records.push(record));
-  const broker = await rawBroker();
-  t.teardown(async () => {
-    await worker.stop();
-    await broker.deleteAll(queue);
-    await broker.close();
-  });
-  await worker.start();
   const line = logs.records.find((r) => typeof r['port'] === 'number' && String(r['msg']).startsWith('serving /metrics'));
   if (!line) throw new Error('the worker did not log its metrics port');
   const base = `http://127.0.0.1:${line['port'] as number}`;
