@@ -1,8 +1,8 @@
 import test from 'ava';
 import { DEFAULT_LIST_LIMIT, DEFAULT_TIMEOUT_MS, parseCommand, parseTaskJson } from '../src/cli/args.js';
-import { replayHeaders } from '../src/cli/dead-letters.js';
 import { replayProperties } from '../src/cli/dead-replay.js';
 import { EXIT, UsageError } from '../src/cli/errors.js';
+import { producerHeaders } from '../src/wire/copy.js';
 
 function usage(argv: string[]): string {
   const error = (() => {
@@ -103,7 +103,7 @@ test('a replayed copy drops every failure header and keeps identity and reply ro
     'x-delivery-count': 20,
     tenant: 'acme',
   };
-  t.deepEqual(replayHeaders(headers), { tenant: 'acme' });
+  t.deepEqual(producerHeaders(headers), { tenant: 'acme' });
   const props = replayProperties({
     properties: { messageId: 'm', correlationId: 'c', replyTo: 'r', contentType: 'application/json', headers } as never,
   });

@@ -1,38 +1,14 @@
 import type { ExecutionContext } from 'ava';
 import test from 'ava';
 import type { DeadLetterInfo } from '../src/cli/dead-letters.js';
-import type { CliIo } from '../src/cli/io.js';
-import { runCli } from '../src/cli/run.js';
 import { normalizeConfig } from '../src/config/normalize.js';
 import { HEADERS, TaskClient } from '../src/index.js';
 import { assertTopology } from '../src/transport/topology.js';
 import { SampleWorker } from './fixtures/sample-worker.js';
 import { AMQP_URL, type RawBroker, rawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
+import { cli } from './helpers/cli.js';
 import { captureLogger } from './helpers/log-capture.js';
 import { startSample } from './helpers/worker.js';
-
-/** Runs a command line in-process with captured output. */
-async function cli(argv: string[], options: { stdin?: string; files?: Record<string, string>; env?: Record<string, string> } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-    env: options.env ?? { AMQP_URL },
-    readStdin: async () => options.stdin ?? '',
-    readFile: async (path) => {
-      const text = options.files?.[path];
-      if (text === undefined) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-      return text;
-    },
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
 
 /** Declares a queue's topology (quorum, default retry policy) as its worker would; deleted at the end of the test. */
 async function declaredQueue(

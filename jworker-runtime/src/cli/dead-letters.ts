@@ -40,19 +40,3 @@ function firstDeathReason(headers: Record<string, unknown>): string | undefined 
   const reason = headers['x-first-death-reason'];
   return reason === undefined ? undefined : String(reason);
 }
-
-/** Headers that describe a failed run; a replayed task starts afresh without them. */
-export function isFailureHeader(key: string): boolean {
-  return (
-    key.startsWith('x-jworker-') ||
-    key === 'x-death' ||
-    key === 'x-delivery-count' ||
-    key.startsWith('x-first-death-') ||
-    key.startsWith('x-last-death-')
-  );
-}
-
-/** The headers of a replayed copy: the original ones minus every failure header (attempt, error, x-death…). */
-export function replayHeaders(headers: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(headers ?? {}).filter(([key]) => !isFailureHeader(key)));
-}

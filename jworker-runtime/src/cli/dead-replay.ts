@@ -1,9 +1,8 @@
 import type { Message } from 'amqplib';
-import { copiedProperties } from '../transport/copy-properties.js';
 import { queueNames } from '../transport/names.js';
+import { copiedProperties, producerHeaders } from '../wire/copy.js';
 import type { Command } from './args.js';
 import { type CliSettings, withBroker } from './broker.js';
-import { replayHeaders } from './dead-letters.js';
 import { EXIT, type ExitCode } from './errors.js';
 import type { CliIo } from './io.js';
 import { walkQueue } from './walk-queue.js';
@@ -47,8 +46,8 @@ export async function deadReplay(cmd: ReplayCommand, settings: CliSettings, io: 
   return notFound.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
-/** The properties of a replayed copy: identity and reply routing kept, failure headers dropped. */
+/** The properties of a replayed copy: identity and reply routing kept; the producer's headers without failure ones. */
 export function replayProperties(message: Pick<Message, 'properties'>) {
   const p = message.properties;
-  return { ...copiedProperties(p), mandatory: true, headers: replayHeaders(p.headers as Record<string, unknown> | undefined) };
+  return { ...copiedProperties(p, producerHeaders(p.headers as Record<string, unknown> | undefined)), mandatory: true };
 }

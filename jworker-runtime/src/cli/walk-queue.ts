@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConfirmChannel, GetMessage, Message } from 'amqplib';
-import { copiedProperties } from '../transport/copy-properties.js';
 import { publishConfirmed } from '../transport/publish.js';
+import { copiedProperties, sameHeaders } from '../wire/copy.js';
 import { CliError, EXIT } from './errors.js';
 
 /** Where a visited message goes: back to the tail of its own queue (kept), or moved to another queue. */
@@ -106,11 +106,8 @@ export async function walkQueue(
   return { seen, moved };
 }
 
-/** The properties of an identical copy (the broker's own x-delivery-count left out). */
+/** The properties of an identical copy: every header but routing ones and the broker's x-delivery-count. */
 export function copyProperties(message: Pick<Message, 'properties'>) {
   const p = message.properties;
-  const headers = Object.fromEntries(
-    Object.entries((p.headers ?? {}) as Record<string, unknown>).filter(([key]) => key !== 'x-delivery-count'),
-  );
-  return { ...copiedProperties(p), mandatory: true, headers };
+  return { ...copiedProperties(p, sameHeaders(p.headers as Record<string, unknown> | undefined)), mandatory: true };
 }

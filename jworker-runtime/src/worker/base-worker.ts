@@ -13,11 +13,11 @@ import { noopEventSink, type ProgressStats, type TaskEventSink } from '../progre
 import { createProgressReporter } from '../progress/reporter.js';
 import { AckBatcher } from '../transport/ack-batcher.js';
 import { connect, reconnectDelayMs } from '../transport/connection.js';
-import { copiedProperties } from '../transport/copy-properties.js';
 import { HEADERS } from '../transport/headers.js';
 import { type QueueNames, queueNames } from '../transport/names.js';
 import { publishConfirmed } from '../transport/publish.js';
 import { assertTopology } from '../transport/topology.js';
+import { copiedProperties, producerHeaders } from '../wire/copy.js';
 import { type AttemptHooks, type AttemptOutcome, errorCode, errorMessage, runAttempt } from './attempt.js';
 import { decodeDelivery } from './decode.js';
 import { formatIssue, type StandardSchemaV1 } from './standard-schema.js';
@@ -432,17 +432,14 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     );
     try {
       const headers = {
-        ...message.properties.headers,
+        ...producerHeaders(message.properties.headers),
         [HEADERS.error]: truncate(`internal error: ${errorMessage(error)}`, 4000),
         [HEADERS.errorCode]: 'INTERNAL',
         [HEADERS.reason]: 'invalid',
         [HEADERS.workerType]: this.getWorkerType(),
         [HEADERS.failedAt]: new Date().toISOString(),
       };
-      await publishConfirmed(channel, (this.#names as QueueNames).dead, message.content, {
-        ...copyProperties(message.properties, taskId),
-        headers,
-      });
+      await publishConfirmed(channel, (this.#names as QueueNames).dead, message.content, copyOf(message.properties, taskId, headers));
       acks.ack(message.fields.deliveryTag);
     } catch {
       try {
@@ -574,13 +571,12 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
       }
       case 'retry': {
         const headers = {
-          ...properties.headers,
+          ...producerHeaders(properties.headers),
           [HEADERS.attempt]: outcome.nextAttempt,
           [HEADERS.lastError]: truncate(errorMessage(outcome.error), 1000),
         };
         await publishConfirmed(channel, names.retry(outcome.queueDelayMs), message.content, {
-          ...copyProperties(properties, taskId),
-          headers,
+          ...copyOf(properties, taskId, headers),
           ...(outcome.delayMs < outcome.queueDelayMs ? { expiration: String(outcome.delayMs) } : {}),
         });
         acks.ack(message.fields.deliveryTag);
@@ -592,7 +588,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
           errorCode(outcome.error) ??
           (outcome.reason === 'exhausted' ? 'EXHAUSTED' : outcome.reason === 'permanent' ? 'PERMANENT' : 'INVALID');
         const headers = {
-          ...properties.headers,
+          ...producerHeaders(properties.headers),
           [HEADERS.error]: messageText,
           [HEADERS.errorCode]: code,
           [HEADERS.reason]: outcome.reason,
@@ -600,7 +596,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
           [HEADERS.workerType]: this.getWorkerType(),
           [HEADERS.failedAt]: new Date().toISOString(),
         };
-        await publishConfirmed(channel, names.dead, message.content, { ...copyProperties(properties, taskId), headers });
+        await publishConfirmed(channel, names.dead, message.content, copyOf(properties, taskId, headers));
         if (replyTo) {
           await reply(channel, replyTo, correlationId, {
             taskId,
@@ -724,7 +720,7 @@ function reply(channel: ConfirmChannel, replyTo: string, correlationId: string, 
   });
 }
 
-/** The properties a retry or dead-letter copy keeps from the original delivery, with the task id as messageId. */
-function copyProperties(properties: ConsumeMessage['properties'], taskId: string) {
-  return { ...copiedProperties(properties), messageId: taskId };
+/** A retry or dead-letter copy of a delivery: its kept properties and `headers`, with the task id as messageId. */
+function copyOf(properties: ConsumeMessage['properties'], taskId: string, headers: Record<string, unknown>) {
+  return { ...copiedProperties(properties, headers), messageId: taskId };
 }

@@ -1,0 +1,73 @@
+import type { MessageProperties } from 'amqplib';
+
+type Headers = Readonly<Record<string, unknown>>;
+
+/**
+ * Headers that make RabbitMQ route a message to more queues than its routing key names (sender-selected
+ * distribution). A copy that kept them would reach every queue a producer listed, under the worker's identity, or loop
+ * for ever when one of them is the work queue. Matched in any letter case.
+ */
+const ROUTING_HEADERS = new Set(['cc', 'bcc']);
+
+/** Headers the broker sets on a delivery; a copy is a new message, so they never travel with it. */
+function isBrokerHeader(key: string): boolean {
+  return key === 'x-death' || key === 'x-delivery-count' || key.startsWith('x-first-death-') || key.startsWith('x-last-death-');
+}
+
+/** Sender-selected routing: never on a message the runtime or the CLI publishes. */
+export function isRoutingHeader(key: string): boolean {
+  return ROUTING_HEADERS.has(key.toLowerCase());
+}
+
+/** Headers only jworker writes (attempt, errors, walk markers): a producer's value for them is never carried over. */
+export function isReservedHeader(key: string): boolean {
+  return key.startsWith('x-jworker-') || isBrokerHeader(key);
+}
+
+/**
+ * The rule for every copy the runtime or the CLI makes of a task (a retry copy, a dead letter, a replayed dead
+ * letter): it carries the producer's own headers, minus routing headers and the reserved ones; each kind of copy then
+ * adds its own `x-jworker-*` headers. An allow-rule, so a header nobody thought of cannot re-route a copy.
+ */
+export function producerHeaders(headers: Headers | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (headers === undefined) return out;
+  for (const key of Object.keys(headers)) {
+    if (!isRoutingHeader(key) && !isReservedHeader(key)) out[key] = headers[key];
+  }
+  return out;
+}
+
+/**
+ * The headers of an identical copy (a message the CLI walks past and puts back at the tail of its queue): all of
+ * them, `x-jworker-*` included, minus routing headers and the broker's delivery count.
+ */
+export function sameHeaders(headers: Headers | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (headers === undefined) return out;
+  for (const key of Object.keys(headers)) {
+    if (!isRoutingHeader(key) && key !== 'x-delivery-count') out[key] = headers[key];
+  }
+  return out;
+}
+
+/**
+ * The AMQP properties every copy keeps: its identity (messageId, correlationId), reply routing (replyTo) and content
+ * metadata, always persistent. Headers are the copy's own: build them with {@link producerHeaders} or
+ * {@link sameHeaders}. Nothing else (no expiration, no user id) is carried over.
+ */
+export function copiedProperties(properties: Partial<MessageProperties>, headers: Record<string, unknown>) {
+  return {
+    persistent: true,
+    messageId: properties.messageId as string | undefined,
+    correlationId: properties.correlationId as string | undefined,
+    replyTo: properties.replyTo as string | undefined,
+    contentType: properties.contentType as string | undefined,
+    contentEncoding: properties.contentEncoding as string | undefined,
+    type: properties.type as string | undefined,
+    appId: properties.appId as string | undefined,
+    timestamp: properties.timestamp as number | undefined,
+    priority: properties.priority as number | undefined,
+    headers,
+  };
+}
