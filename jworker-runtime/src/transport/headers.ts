@@ -6,7 +6,7 @@ export const HEADERS = {
   lastError: 'x-jworker-last-error',
   /** Dead letters: why the task failed. */
   error: 'x-jworker-error',
-  /** Dead letters: a short code (PERMANENT, EXHAUSTED, INVALID_JSON, INVALID_TASK, TOO_LARGE, BAD_HEADER, UNSAFE_KEYS, or the error's own code). */
+  /** Dead letters: a short code (PERMANENT, EXHAUSTED, INVALID_JSON, INVALID_TASK, TOO_LARGE, TOO_DEEP, BAD_HEADER, UNSAFE_KEYS, or the error's own code). */
   errorCode: 'x-jworker-error-code',
   /** Dead letters: attempts made. */
   attempts: 'x-jworker-attempts',
