@@ -3,7 +3,7 @@
  * Every export is listed here by name; nothing else is public.
  */
 
-export type { CallOptions, EnqueueOptions, TaskClientOptions, TaskReply } from './client/task-client.js';
+export type { CallOptions, EnqueueOptions, TaskClientOptions } from './client/task-client.js';
 export { QueueNotFoundError, TaskClient } from './client/task-client.js';
 export { ENV_VARIABLES, loadConfig } from './config/load-config.js';
 export type { LogLevel, ProgressOptions, RetryOptions, TlsOptions, WorkerConfig } from './config/options.js';
@@ -23,6 +23,7 @@ export { retryDelayMs } from './retry/backoff.js';
 export { HEADERS } from './transport/headers.js';
 export type { QueueNames } from './transport/names.js';
 export { queueNames } from './transport/names.js';
+export type { TaskReply } from './wire/reply.js';
 export type { TaskOutcome, TaskRecord, WorkerEventMap, WorkerState } from './worker/base-worker.js';
 export { BaseWorker } from './worker/base-worker.js';
 export type { RunWorkerOptions } from './worker/run-worker.js';

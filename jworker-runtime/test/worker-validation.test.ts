@@ -1,8 +1,9 @@
 import test from 'ava';
 import { z } from 'zod';
-import { BaseWorker, HEADERS, TaskClient, type TaskContext, TaskFailedError, WorkerError } from '../src/index.js';
-import { AMQP_URL, rawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
+import { BaseWorker, HEADERS, type TaskContext, TaskFailedError, WorkerError } from '../src/index.js';
+import { AMQP_URL, uniqueQueue, waitFor } from './helpers/broker.js';
 import { captureLogger } from './helpers/log-capture.js';
+import { startWorker } from './helpers/worker.js';
 
 const EmailTask = z.object({ to: z.string().email(), subject: z.string().min(1) });
 type EmailTask = z.infer<typeof EmailTask>;
@@ -34,17 +35,7 @@ class HookWorker extends BaseWorker<{ n: number }, number> {
 
 async function setup(t: import('ava').ExecutionContext, make: (queue: string) => BaseWorker<never, unknown>) {
   const queue = uniqueQueue('validation');
-  const worker = make(queue);
-  const client = new TaskClient({ url: AMQP_URL });
-  const broker = await rawBroker();
-  t.teardown(async () => {
-    await client.close();
-    await worker.stop();
-    await broker.deleteAll(queue);
-    await broker.close();
-  });
-  await worker.start();
-  return { queue, client, broker };
+  return startWorker(t, make(queue), queue);
 }
 
 test('a taskSchema (any Standard Schema: zod here) validates payloads; failures are permanent and name the fields', async (t) => {

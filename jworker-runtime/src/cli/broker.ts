@@ -1,7 +1,7 @@
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import amqplib from 'amqplib';
 import { loadConfig } from '../config/load-config.js';
-import { DEFAULTS } from '../config/normalize.js';
+import { DEFAULTS, tlsProblem } from '../config/normalize.js';
 import type { RetryOptions, TlsOptions } from '../config/options.js';
 import { maskCredentials } from '../log/mask.js';
 import { splitUrls } from '../transport/connection.js';
@@ -19,7 +19,10 @@ export function cliSettings(env: Readonly<Record<string, string | undefined>>): 
   const picked = Object.fromEntries(Object.entries(env).filter(([key]) => key.startsWith('AMQP_') || key.startsWith('RETRY_')));
   try {
     const config = loadConfig(picked);
-    return { amqpUrl: config.amqpUrl ?? DEFAULTS.amqpUrl, tls: config.tls, retry: config.retry ?? {} };
+    const amqpUrl = config.amqpUrl ?? DEFAULTS.amqpUrl;
+    const tlsIssue = tlsProblem(amqpUrl, config.tls);
+    if (tlsIssue) throw new Error(tlsIssue);
+    return { amqpUrl, tls: config.tls, retry: config.retry ?? {} };
   } catch (error) {
     throw new UsageError(`bad environment: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type Logger from 'bunyan';
+import { tlsProblem } from '../config/normalize.js';
 import type { TlsOptions } from '../config/options.js';
-import { TaskFailedError } from '../errors/worker-error.js';
+import { ConfigError, TaskFailedError } from '../errors/worker-error.js';
 import { createLogger } from '../log/logger.js';
 import { maskCredentials } from '../log/mask.js';
 import { connect } from '../transport/connection.js';
-
-const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+import { DIRECT_REPLY_TO, type TaskReply } from '../wire/reply.js';
 
 /** Options for {@link TaskClient}. */
 export interface TaskClientOptions {
@@ -37,15 +37,6 @@ export interface CallOptions extends EnqueueOptions {
   /** How long to wait for the result, in ms. @default the client's `callTimeoutMs` */
   readonly timeoutMs?: number;
 }
-
-/** The reply a worker sends to `replyTo`. Part of the wire contract (docs/protocol.md). */
-export type TaskReply<TResult = unknown> =
-  | { readonly taskId: string; readonly status: 'completed'; readonly result: TResult }
-  | {
-      readonly taskId: string;
-      readonly status: 'failed';
-      readonly error: { readonly message: string; readonly code?: string; readonly permanent: boolean };
-    };
 
 interface PendingCall {
   readonly taskId: string;
@@ -91,6 +82,8 @@ export class TaskClient {
 
   constructor(options: TaskClientOptions = {}) {
     const url = options.url ?? process.env.AMQP_URL ?? 'amqp://localhost:5672';
+    const tlsIssue = tlsProblem(url, options.tls);
+    if (tlsIssue) throw new ConfigError([tlsIssue]);
     const logger = options.logger ?? createLogger('jworker-client', 'warn');
     this.#callTimeoutMs = options.callTimeoutMs ?? 30_000;
     this.#publishTimeoutMs = options.publishTimeoutMs ?? 30_000;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { amqpUrlProblem, LOG_LEVELS, Problems, urlProblem } from './normalize.js';
+import { amqpUrlProblem, LOG_LEVELS, Problems, tlsProblem, urlProblem } from './normalize.js';
 import type { LogLevel, ProgressOptions, RetryOptions, TlsOptions, WorkerConfig } from './options.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -33,6 +33,8 @@ export const ENV_VARIABLES = {
   PROGRESS_FLUSH_TIMEOUT_MS: 'How long a graceful stop waits to send pending progress events (default 5000)',
   METRICS_PORT: 'Serve /metrics, /healthz, /readyz on this port; unset = off',
   METRICS_HOST: 'Address the metrics server binds to (default 0.0.0.0)',
+  REPLY_TO_ALLOW: 'Comma-separated reply queue patterns (* wildcard) answered besides direct reply-to, amq.gen-* and *.replies',
+  GRAPHQL_ALLOW_INSECURE_TOKEN: 'true: send GRAPHQL_TOKEN over plain http:// to a host that is not loopback (default false)',
 } as const;
 
 function intVar(p: Problems, env: Env, name: string, min: number, max = 2 ** 31 - 1): number | undefined {
@@ -71,6 +73,24 @@ function fileVar(p: Problems, env: Env, name: string): Buffer | undefined {
     p.add(name, path, `a readable file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
     return undefined;
   }
+}
+
+function boolVar(p: Problems, env: Env, name: string): boolean | undefined {
+  const raw = strVar(env, name)?.toLowerCase();
+  if (raw === undefined) return undefined;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  p.add(name, env[name], 'true or false');
+  return undefined;
+}
+
+function listVar(env: Env, name: string): string[] | undefined {
+  const raw = strVar(env, name);
+  if (raw === undefined) return undefined;
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
 }
 
 /** Drops undefined fields so that defaults given in code are not overwritten by absent variables. */
@@ -119,6 +139,11 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     key: fileVar(p, env, 'AMQP_KEY_FILE'),
   });
 
+  if (amqpUrl !== undefined && amqpUrlProblem(amqpUrl) === undefined) {
+    const problem = tlsProblem(amqpUrl, tls);
+    if (problem) p.list.push(problem);
+  }
+
   const graphqlUrl = strVar(env, 'GRAPHQL_URL');
   if (graphqlUrl !== undefined) {
     const problem = urlProblem(graphqlUrl, ['http:', 'https:']);
@@ -132,6 +157,7 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     requestTimeoutMs: intVar(p, env, 'PROGRESS_TIMEOUT_MS', 1),
     maxBufferedEvents: intVar(p, env, 'PROGRESS_MAX_BUFFERED_EVENTS', 1, 10_000_000),
     flushTimeoutMs: intVar(p, env, 'PROGRESS_FLUSH_TIMEOUT_MS', 0),
+    allowInsecureToken: boolVar(p, env, 'GRAPHQL_ALLOW_INSECURE_TOKEN'),
   });
 
   const config: WorkerConfig = defined({
@@ -150,6 +176,7 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     progress: Object.keys(progress).length > 0 ? progress : undefined,
     metricsPort: intVar(p, env, 'METRICS_PORT', 0, 65535),
     metricsHost: strVar(env, 'METRICS_HOST'),
+    replyToAllow: listVar(env, 'REPLY_TO_ALLOW'),
   });
   p.throwIfAny();
   return config;

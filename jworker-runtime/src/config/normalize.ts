@@ -22,6 +22,7 @@ export interface ResolvedConfig {
   readonly progress: ProgressOptions | undefined;
   readonly metricsPort: number | undefined;
   readonly metricsHost: string;
+  readonly replyToAllow: readonly string[];
 }
 
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
@@ -97,6 +98,22 @@ export function amqpUrlProblem(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * TLS material with a node reached over plain `amqp://`: the files would be ignored and the password sent in clear.
+ * Returns a problem description or undefined.
+ */
+export function tlsProblem(amqpUrl: string, tls: TlsOptions | undefined): string | undefined {
+  if (tls?.ca === undefined && tls?.cert === undefined && tls?.key === undefined) return undefined;
+  const plain = amqpUrl.split(',').some((url) => url.trim().toLowerCase().startsWith('amqp://'));
+  if (!plain) return undefined;
+  return (
+    'tls (AMQP_CA_FILE, AMQP_CERT_FILE, AMQP_KEY_FILE): TLS files are set but AMQP_URL has an amqp:// node, which does ' +
+    'not use TLS: the files would be ignored and the password sent in clear. Use amqps:// for every node'
+  );
+}
+
+const REPLY_PATTERN = /^[A-Za-z0-9._:*-]+$/;
+
 /** Checks a URL's scheme; returns a problem description or undefined. */
 export function urlProblem(value: string, schemes: readonly string[]): string | undefined {
   let url: URL;
@@ -147,6 +164,23 @@ export function normalizeConfig(config: WorkerConfig, workerType: string): Resol
     p.list.push('progress.variables: expected a function mapping events to the variables of progress.document, got undefined');
   }
 
+  const tlsIssue = amqpProblem ? undefined : tlsProblem(amqpUrl, config.tls);
+  if (tlsIssue) p.list.push(tlsIssue);
+
+  const replyToAllow = config.replyToAllow ?? [];
+  if (!Array.isArray(replyToAllow)) p.add('replyToAllow', replyToAllow, 'an array of queue name patterns');
+  else {
+    for (const pattern of replyToAllow) {
+      if (typeof pattern !== 'string' || !REPLY_PATTERN.test(pattern) || /^\*+$/.test(pattern)) {
+        p.add(
+          'replyToAllow (REPLY_TO_ALLOW)',
+          pattern,
+          'queue name patterns of letters, digits, ".", "_", ":", "-" and "*", not "*" alone',
+        );
+      }
+    }
+  }
+
   const resolved: ResolvedConfig = {
     amqpUrl,
     queue,
@@ -183,6 +217,7 @@ export function normalizeConfig(config: WorkerConfig, workerType: string): Resol
         ? undefined
         : checkNumber(p, 'metricsPort', config.metricsPort, 0, { min: 0, max: 65535, integer: true }),
     metricsHost: config.metricsHost ?? DEFAULTS.metricsHost,
+    replyToAllow,
   };
   p.throwIfAny();
   return resolved;

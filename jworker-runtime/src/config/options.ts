@@ -56,6 +56,11 @@ export interface ProgressOptions {
   readonly document?: string;
   /** Maps a batch of events to the variables of `document`. @default (events) => ({ events }) */
   readonly variables?: (events: readonly TaskEvent[]) => Record<string, unknown>;
+  /**
+   * Send `token` over plain `http://` to a host that is not loopback (a trusted private network). Without it such a
+   * configuration is refused: the token would travel in clear. @default false
+   */
+  readonly allowInsecureToken?: boolean;
 }
 
 /** Everything a worker can be configured with. Every field is optional; {@link loadConfig} fills them from the environment. */
@@ -95,4 +100,9 @@ export interface WorkerConfig {
   readonly metricsPort?: number;
   /** Host the metrics server binds to. @default '0.0.0.0' */
   readonly metricsHost?: string;
+  /**
+   * More reply queues this worker may answer, as patterns (`*` matches any run of characters), besides direct reply-to,
+   * server-named `amq.gen-…` queues and names ending in `.replies`. Its own queues are never allowed. @default []
+   */
+  readonly replyToAllow?: readonly string[];
 }

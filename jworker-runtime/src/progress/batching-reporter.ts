@@ -1,5 +1,5 @@
 import type Logger from 'bunyan';
-import { maskCredentials } from '../log/mask.js';
+import { maskCredentials, redact } from '../log/mask.js';
 import { jitteredDelayMs, type RetryPolicy } from '../retry/backoff.js';
 import { DropWarning } from './drop-warning.js';
 import { EventBuffer } from './event-buffer.js';
@@ -48,9 +48,11 @@ export class BatchingReporter implements TaskEventSink {
   #onDrained: (() => void) | undefined;
   #closed = false;
   #closePromise: Promise<void> | undefined;
+  readonly #secrets: readonly string[];
 
-  constructor(settings: ProgressSettings, send: SendBatch, logger: Logger) {
+  constructor(settings: ProgressSettings, send: SendBatch, logger: Logger, secrets: readonly string[] = []) {
     this.#settings = settings;
+    this.#secrets = secrets;
     this.#send = send;
     this.#logger = logger;
     this.#buffer = new EventBuffer(settings.maxBufferedEvents);
@@ -59,13 +61,28 @@ export class BatchingReporter implements TaskEventSink {
     this.#drops = new DropWarning(WARN_INTERVAL_MS, (progress, status) => this.#warnDropped(progress, status));
   }
 
+  /** The event with every secret removed from its texts (an error message can quote a connection string). */
+  #redacted(event: TaskEvent): TaskEvent {
+    const { error, message, step } = event;
+    const safeError = error === undefined ? undefined : redact(error, this.#secrets);
+    const safeMessage = message === undefined ? undefined : redact(message, this.#secrets);
+    const safeStep = step === undefined ? undefined : redact(step, this.#secrets);
+    if (safeError === error && safeMessage === message && safeStep === step) return event;
+    return {
+      ...event,
+      ...(safeError === undefined ? {} : { error: safeError }),
+      ...(safeMessage === undefined ? {} : { message: safeMessage }),
+      ...(safeStep === undefined ? {} : { step: safeStep }),
+    };
+  }
+
   emit(event: TaskEvent): void {
     try {
       if (this.#closed) {
         this.#dropped++;
         return;
       }
-      const dropped = this.#buffer.push(event);
+      const dropped = this.#buffer.push(this.#redacted(event));
       if (dropped !== undefined) {
         this.#dropped++;
         this.#drops.add(dropped);

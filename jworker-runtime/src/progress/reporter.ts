@@ -1,6 +1,6 @@
 import type Logger from 'bunyan';
 import type { ProgressOptions } from '../config/options.js';
-import { urlPassword } from '../log/mask.js';
+import { secretsOf } from '../log/mask.js';
 import { BatchingReporter } from './batching-reporter.js';
 import type { TaskEventSink } from './events.js';
 import { createGraphqlTransport } from './graphql-transport.js';
@@ -26,9 +26,6 @@ export interface ProgressReporterDeps {
  */
 export function createProgressReporter(options: ProgressOptions, deps: ProgressReporterDeps): TaskEventSink {
   const settings = normalizeProgressOptions(options);
-  const secrets = [...deps.secrets];
-  if (settings.token) secrets.push(settings.token);
-  const password = urlPassword(settings.url);
-  if (password) secrets.push(password);
-  return new BatchingReporter(settings, createGraphqlTransport(settings, secrets), deps.logger);
+  const secrets = [...new Set([...deps.secrets, ...secretsOf({ progress: settings })])];
+  return new BatchingReporter(settings, createGraphqlTransport(settings, secrets), deps.logger, secrets);
 }

@@ -34,6 +34,28 @@ export const PROGRESS_DEFAULTS = {
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Whether a host name is this machine: a token sent there over plain HTTP never crosses a network. */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/** A token bound for `http://` on another host would travel in clear. */
+function insecureTokenProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'http:' || isLoopback(parsed.hostname)) return undefined;
+  return (
+    `progress.token: refusing to send GRAPHQL_TOKEN over plain http:// to ${parsed.host}, where anyone on the network ` +
+    'can read it: use an https:// GRAPHQL_URL, or set GRAPHQL_ALLOW_INSECURE_TOKEN=true (progress.allowInsecureToken) ' +
+    'on a network you trust'
+  );
+}
+
 /**
  * Fills in the defaults of {@link ProgressOptions} and checks every value.
  * @throws ConfigError naming each invalid `progress.*` field, its value and what was expected.
@@ -58,6 +80,10 @@ export function normalizeProgressOptions(options: ProgressOptions): ProgressSett
     // The token wins over a hand-written Authorization header: two would be merged into one invalid value.
     for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
     headers.Authorization = `Bearer ${options.token}`;
+  }
+  if (options.token && typeof url === 'string' && !options.allowInsecureToken) {
+    const problem = insecureTokenProblem(url);
+    if (problem) p.list.push(problem);
   }
   if (options.document !== undefined && typeof options.document !== 'string') p.add('progress.document', options.document, 'a string');
   if (options.document !== undefined && typeof options.variables !== 'function') {

@@ -18,7 +18,9 @@ export function queueNameProblem(name: string): string | undefined {
   if (name.length > MAX_QUEUE_NAME) return `expected at most ${MAX_QUEUE_NAME} characters, got ${name.length}`;
   if (name.startsWith('amq.')) return 'names starting with "amq." are reserved by RabbitMQ';
   if (!QUEUE_NAME.test(name)) return 'expected letters, digits, ".", "_", ":" or "-", starting with a letter or digit';
-  if (name.endsWith('.dead') || /\.retry\.\d+$/.test(name)) return "this name is one of jworker's derived queues";
+  if (name.endsWith('.dead') || /\.retry\.\d+$/.test(name) || name.endsWith('.walk-lock'))
+    return "this name is one of jworker's derived queues";
+  if (name.endsWith('.replies')) return 'names ending in ".replies" are for reply queues (workers answer them by default)';
   return undefined;
 }
 

@@ -1,5 +1,5 @@
 import type Logger from 'bunyan';
-import { isTaskValidationError, TaskTimeoutError, TaskValidationError } from '../errors/worker-error.js';
+import { isTaskValidationError, TaskTimeoutError, TaskValidationError, WorkerError } from '../errors/worker-error.js';
 import { noopEventSink, type TaskEvent, type TaskEventSink, type TaskStatus } from '../progress/events.js';
 import { decideRetry, jitteredDelayMs, type RetryPolicy } from '../retry/backoff.js';
 import { isoNow } from './iso-clock.js';
@@ -30,11 +30,17 @@ export interface AttemptInput {
    * {@link TaskAbort} (no AbortSignal unless the task reads one); an AbortController works too.
    */
   readonly controller: AbortController | TaskAbort;
+  /**
+   * The result will be sent as JSON (the task has a `replyTo`): serialise it here, so that a result with no JSON form
+   * (a BigInt, a cycle) fails the attempt for good, with a reason, instead of failing to record.
+   */
+  readonly serializeResult?: boolean;
 }
 
 /** How one attempt ended. */
 export type AttemptOutcome<TResult> =
-  | { readonly status: 'completed'; readonly result: TResult }
+  /** `resultJson` is the result as JSON, when `serializeResult` asked for it. */
+  | { readonly status: 'completed'; readonly result: TResult; readonly resultJson?: string }
   /** `queueDelayMs` names the retry queue; `delayMs` is the delay with jitter. */
   | {
       readonly status: 'retry';
@@ -171,8 +177,22 @@ export async function runAttempt<TTask, TResult>(
     }
     const result = await abort.race(work);
     finished = true;
+    let resultJson: string | undefined;
+    if (input.serializeResult) {
+      try {
+        resultJson = JSON.stringify(result) ?? 'null';
+      } catch (error) {
+        const unsendable = new WorkerError(`the result of task ${taskId} cannot be sent as JSON: ${errorMessage(error)}`, {
+          permanent: true,
+          code: 'RESULT_NOT_SERIALIZABLE',
+          cause: error,
+        });
+        if (reporting) emit('FAILED', { error: unsendable.message });
+        return { status: 'failed', error: unsendable, reason: 'permanent' };
+      }
+    }
     if (reporting) emit('COMPLETED', { percent: 100, result });
-    return { status: 'completed', result };
+    return resultJson === undefined ? { status: 'completed', result } : { status: 'completed', result, resultJson };
   } catch (thrown) {
     finished = true;
     const aborted = abort.aborted;

@@ -2,12 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type Logger from 'bunyan';
-import type { TaskReply } from '../client/task-client.js';
 import { normalizeConfig, type ResolvedConfig } from '../config/normalize.js';
 import type { LogLevel, WorkerConfig } from '../config/options.js';
 import { isWorkerError, TaskValidationError } from '../errors/worker-error.js';
-import { createLogger } from '../log/logger.js';
-import { maskCredentials, urlPassword } from '../log/mask.js';
+import { createLogger, redactingChild } from '../log/logger.js';
+import { maskCredentials, redact, secretsOf } from '../log/mask.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { noopEventSink, type ProgressStats, type TaskEventSink } from '../progress/events.js';
 import { createProgressReporter } from '../progress/reporter.js';
@@ -18,6 +17,7 @@ import { type QueueNames, queueNames } from '../transport/names.js';
 import { publishConfirmed } from '../transport/publish.js';
 import { assertTopology } from '../transport/topology.js';
 import { copiedProperties, producerHeaders } from '../wire/copy.js';
+import { completedReply, failedReply, replyPatterns, replyToProblem } from '../wire/reply.js';
 import { type AttemptHooks, type AttemptOutcome, errorCode, errorMessage, runAttempt } from './attempt.js';
 import { decodeDelivery } from './decode.js';
 import { formatIssue, type StandardSchemaV1 } from './standard-schema.js';
@@ -111,9 +111,16 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
   #keepAlive: NodeJS.Timeout | undefined;
   /** The ack batcher of each open channel (flushed before the channel closes on stop). */
   readonly #batchers = new Set<AckBatcher>();
+  /** Every secret of the configuration, kept out of logs, headers, replies and progress events. */
+  readonly #secrets: readonly string[];
+  /** Reply queues allowed by `replyToAllow`, besides the default ones. */
+  #replyAllowed: (name: string) => boolean = () => false;
+  /** Causes of unroutable replies already logged (each once), bounded. */
+  readonly #unroutableLogged = new Set<string>();
 
   constructor(config: WorkerConfig = {}) {
     this.config = config;
+    this.#secrets = secretsOf(config);
   }
 
   /** A short name for this kind of worker (`email`, `scraper`): in every log line and event, and the default queue name. */
@@ -152,7 +159,9 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
 
   /** The worker's logger (bunyan). Available from `start()` on, so also inside `initialize()`. */
   get logger(): Logger {
-    this.#logger ??= this.config.logger ?? createLogger(this.safeWorkerType(), this.config.logLevel ?? 'info', this.#secrets());
+    this.#logger ??= this.config.logger
+      ? redactingChild(this.config.logger, this.#secrets)
+      : createLogger(this.safeWorkerType(), this.config.logLevel ?? 'info', this.#secrets);
     return this.#logger;
   }
 
@@ -231,12 +240,9 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     };
   }
 
-  #secrets(): string[] {
-    const secrets: string[] = [];
-    const password = this.config.amqpUrl === undefined ? undefined : urlPassword(this.config.amqpUrl);
-    if (password) secrets.push(password);
-    if (this.config.progress?.token) secrets.push(this.config.progress.token);
-    return secrets;
+  /** An error's message as it may be shown anywhere: every secret removed. */
+  #text(error: unknown): string {
+    return redact(errorMessage(error), this.#secrets);
   }
 
   private safeWorkerType(): string {
@@ -277,8 +283,14 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     const cfg = normalizeConfig(this.config, this.getWorkerType());
     this.#resolved = cfg;
     this.#names = queueNames(cfg.queue);
+    this.#replyAllowed = replyPatterns(cfg.replyToAllow);
     const logger = this.logger;
-    if (cfg.progress) this.#sink = createProgressReporter(cfg.progress, { logger, secrets: this.#secrets() });
+    if (cfg.tls?.rejectUnauthorized === false) {
+      logger.warn(
+        'TLS certificate verification is off (tls.rejectUnauthorized: false): anyone between this worker and the broker can read and change its traffic, the password included. Use it only for local experiments.',
+      );
+    }
+    if (cfg.progress) this.#sink = createProgressReporter(cfg.progress, { logger, secrets: this.#secrets });
     this.#hooks = this.#makeHooks(cfg, logger, this.#sink);
     await this.initialize();
     if (this.#stopPromise) return;
@@ -369,6 +381,8 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     );
     this.#batchers.add(acks);
     channel.on('close', () => this.#batchers.delete(acks));
+    // Replies are the only mandatory publishes on this channel: a returned one reached no queue.
+    channel.on('return', (returned: ConsumeMessage) => this.#unroutableReply(returned.fields.routingKey));
     const { consumerTag } = await channel.consume(cfg.queue, (message) => this.#onDelivery(channel, acks, message), {
       noAck: false,
     });
@@ -391,6 +405,20 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
       this.#manager.reconnect();
     }, delay);
     this.#recoveryTimer.unref();
+  }
+
+  /** Logs once per cause (a direct reply-to client gone, a reply queue missing), never once per task. */
+  #unroutableReply(replyTo: string): void {
+    const cause = replyTo.startsWith('amq.rabbitmq.reply-to.') ? 'direct reply-to' : replyTo;
+    if (this.#unroutableLogged.has(cause) || this.#unroutableLogged.size > 100) return;
+    this.#unroutableLogged.add(cause);
+    const more = this.#unroutableLogged.size > 100 ? ' (further causes are not logged)' : '';
+    this.logger.warn(
+      { replyTo: cause },
+      cause === 'direct reply-to'
+        ? `a reply to direct reply-to reached nobody: its caller was gone (disconnected or timed out); logged once${more}`
+        : `a reply to queue ${cause} reached no queue: it does not exist; logged once for this queue${more}`,
+    );
   }
 
   #onDelivery(channel: ConfirmChannel, acks: AckBatcher, message: ConsumeMessage | null): void {
@@ -428,12 +456,12 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
       { err: error, taskId },
       'internal error handling task %s; moving it to the dead-letter queue: %s',
       taskId,
-      errorMessage(error),
+      this.#text(error),
     );
     try {
       const headers = {
         ...producerHeaders(message.properties.headers),
-        [HEADERS.error]: truncate(`internal error: ${errorMessage(error)}`, 4000),
+        [HEADERS.error]: truncate(`internal error: ${this.#text(error)}`, 4000),
         [HEADERS.errorCode]: 'INTERNAL',
         [HEADERS.reason]: 'invalid',
         [HEADERS.workerType]: this.getWorkerType(),
@@ -461,9 +489,12 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
       cfg.maxMessageBytes,
     );
     const { taskId, attempt } = decoded;
+    const requestedReplyTo = properties.replyTo as string | undefined;
+    const replyProblem = requestedReplyTo ? replyToProblem(requestedReplyTo, cfg.queue, this.#replyAllowed) : undefined;
+    const replyTo = replyProblem === undefined ? requestedReplyTo || undefined : undefined;
     this.events.emit('taskStart', { taskId, attempt });
     let outcome: AttemptOutcome<TResult>;
-    if (decoded.ok) {
+    if (decoded.ok && replyProblem === undefined) {
       const abort = new TaskAbort();
       this.#aborts.add(abort);
       this.logger.info({ taskId, attempt, redelivered: fields.redelivered }, 'task started');
@@ -474,12 +505,14 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
           redelivered: fields.redelivered,
           payload: decoded.payload,
           controller: abort,
+          serializeResult: replyTo !== undefined,
         });
       } finally {
         this.#aborts.delete(abort);
       }
     } else {
-      const error = Object.assign(new Error(decoded.message), { code: decoded.code });
+      const invalid = decoded.ok ? { code: 'REPLY_TO_REFUSED', message: replyProblem as string } : decoded;
+      const error = Object.assign(new Error(invalid.message), { code: invalid.code });
       hooks.events.emit({
         taskId,
         workerType: hooks.workerType,
@@ -487,7 +520,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
         status: 'FAILED',
         attempt,
         maxAttempts: cfg.retry.maxAttempts,
-        error: decoded.message,
+        error: invalid.message,
         timestamp: new Date().toISOString(),
       });
       outcome = { status: 'failed', error, reason: 'invalid' };
@@ -495,7 +528,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
 
     let recorded: TaskOutcome;
     try {
-      recorded = await this.#record(channel, acks, message, taskId, attempt, outcome);
+      recorded = await this.#record(channel, acks, message, taskId, attempt, outcome, replyTo);
     } catch (error) {
       recorded = 'unrecorded';
       this.logger.warn(
@@ -524,7 +557,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
           { taskId, attempt, durationMs, outcome: record.outcome, err: outcome.error, retryInMs: outcome.delayMs },
           'task failed, retrying in %d ms: %s',
           outcome.delayMs,
-          errorMessage(outcome.error),
+          this.#text(outcome.error),
         );
         return;
       case 'failed':
@@ -532,7 +565,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
           { taskId, attempt, durationMs, outcome: record.outcome, reason: outcome.reason, err: outcome.error },
           'task failed (%s), moved to the dead-letter queue: %s',
           outcome.reason,
-          errorMessage(outcome.error),
+          this.#text(outcome.error),
         );
         return;
       case 'abandoned':
@@ -556,15 +589,16 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     taskId: string,
     attempt: number,
     outcome: AttemptOutcome<TResult>,
+    replyTo: string | undefined,
   ): Promise<TaskOutcome> {
     const { properties } = message;
-    const replyTo = properties.replyTo as string | undefined;
     const correlationId = (properties.correlationId as string | undefined) ?? taskId;
     const names = this.#names as QueueNames;
     switch (outcome.status) {
       case 'completed': {
         if (replyTo) {
-          await reply(channel, replyTo, correlationId, { taskId, status: 'completed', result: outcome.result ?? null });
+          const json = outcome.resultJson ?? JSON.stringify(outcome.result) ?? 'null';
+          await reply(channel, replyTo, correlationId, taskId, completedReply(taskId, json));
         }
         acks.ack(message.fields.deliveryTag);
         return 'completed';
@@ -573,7 +607,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
         const headers = {
           ...producerHeaders(properties.headers),
           [HEADERS.attempt]: outcome.nextAttempt,
-          [HEADERS.lastError]: truncate(errorMessage(outcome.error), 1000),
+          [HEADERS.lastError]: truncate(this.#text(outcome.error), 1000),
         };
         await publishConfirmed(channel, names.retry(outcome.queueDelayMs), message.content, {
           ...copyOf(properties, taskId, headers),
@@ -583,7 +617,7 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
         return 'retried';
       }
       case 'failed': {
-        const messageText = truncate(errorMessage(outcome.error), 4000);
+        const messageText = truncate(this.#text(outcome.error), 4000);
         const code =
           errorCode(outcome.error) ??
           (outcome.reason === 'exhausted' ? 'EXHAUSTED' : outcome.reason === 'permanent' ? 'PERMANENT' : 'INVALID');
@@ -598,11 +632,8 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
         };
         await publishConfirmed(channel, names.dead, message.content, copyOf(properties, taskId, headers));
         if (replyTo) {
-          await reply(channel, replyTo, correlationId, {
-            taskId,
-            status: 'failed',
-            error: { message: messageText, code, permanent: outcome.reason !== 'exhausted' },
-          });
+          const body = failedReply(taskId, { message: messageText, code, permanent: outcome.reason !== 'exhausted' });
+          await reply(channel, replyTo, correlationId, taskId, body);
         }
         acks.ack(message.fields.deliveryTag);
         return 'failed';
@@ -709,14 +740,16 @@ function truncate(text: string, max: number): string {
 
 /**
  * Publishes a task's result or failure to its `replyTo`, confirmed. Persistent, so that a reply waiting in a durable
- * reply queue survives a broker restart (RabbitMQ ignores it for direct reply-to).
+ * reply queue survives a broker restart (RabbitMQ ignores it for direct reply-to); mandatory, so that a reply that
+ * reaches nobody comes back (basic.return) and is logged.
  */
-function reply(channel: ConfirmChannel, replyTo: string, correlationId: string, body: TaskReply): Promise<void> {
-  return publishConfirmed(channel, replyTo, Buffer.from(JSON.stringify(body)), {
+function reply(channel: ConfirmChannel, replyTo: string, correlationId: string, taskId: string, body: Buffer): Promise<void> {
+  return publishConfirmed(channel, replyTo, body, {
     correlationId,
-    messageId: body.taskId,
+    messageId: taskId,
     contentType: 'application/json',
     persistent: true,
+    mandatory: true,
   });
 }
 

@@ -6,6 +6,7 @@ import { AMQP_URL } from './broker.js';
 const FIXTURES = {
   sample: fileURLToPath(new URL('../fixtures/worker-process.ts', import.meta.url)),
   reliable: fileURLToPath(new URL('../fixtures/reliable-worker.ts', import.meta.url)),
+  leaky: fileURLToPath(new URL('../fixtures/leaky-worker.ts', import.meta.url)),
 };
 
 export interface WorkerProcess {

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { rawBroker, waitFor } from '../helpers/broker.js';
 import { consuming } from '../helpers/process.js';
-import { ctl, hasRabbitmqctl, recordFigures, scenario, show } from './harness.js';
+import { ctl, hasRabbitmqctl } from '../helpers/rabbitmqctl.js';
+import { recordFigures, scenario, show } from './harness.js';
 
 // Restarts the broker's app: it runs alone (the suite is serial) and restores the broker even when it fails.
 test('a broker restart mid-run, with tasks waiting in retry delay queues: none lost', async (t) => {

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { rawBroker, waitFor } from '../helpers/broker.js';
 import { consuming } from '../helpers/process.js';
-import { ctl, hasRabbitmqctl, recordFigures, scenario } from './harness.js';
+import { ctl, hasRabbitmqctl } from '../helpers/rabbitmqctl.js';
+import { recordFigures, scenario } from './harness.js';
 
 // RabbitMQ 3.10 has no per-queue consumer timeout (x-consumer-timeout came in 3.12), so the test lowers the
 // broker-wide one for its duration. The suite is serial; the teardown restores the default (30 min).

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { ExecutionContext } from 'ava';
 import { rawBroker, uniqueQueue } from '../helpers/broker.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/process.js';
+import { ensureUser, hasRabbitmqctl } from '../helpers/rabbitmqctl.js';
 import { createLedger, type Ledger, type Tally } from './ledger.js';
 
 /** Secrets the suite uses; none may appear in any output it captures. */
@@ -12,33 +12,10 @@ export const SECRETS = {
 };
 const USER = 'jworker-reliability';
 
-let rabbitmqctl: boolean | undefined;
-/** True where this machine can administer the broker (rabbitmqctl as root). */
-export function hasRabbitmqctl(): boolean {
-  if (rabbitmqctl === undefined) {
-    try {
-      execFileSync('rabbitmqctl', ['-q', 'ping'], { stdio: 'ignore', timeout: 20_000 });
-      rabbitmqctl = true;
-    } catch {
-      rabbitmqctl = false;
-    }
-  }
-  return rabbitmqctl;
-}
-
-export function ctl(...args: string[]): string {
-  return execFileSync('rabbitmqctl', args, { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
 /** The URL the workers use: a user with a secret password where the broker can be administered, else guest. */
 export function workerUrl(): string {
   if (!hasRabbitmqctl()) return 'amqp://guest:guest@127.0.0.1:5672';
-  try {
-    ctl('add_user', USER, SECRETS.amqpPassword);
-  } catch {
-    ctl('change_password', USER, SECRETS.amqpPassword);
-  }
-  ctl('set_permissions', '-p', '/', USER, '.*', '.*', '.*');
+  ensureUser(USER, SECRETS.amqpPassword);
   return `amqp://${USER}:${SECRETS.amqpPassword}@127.0.0.1:5672`;
 }
 
