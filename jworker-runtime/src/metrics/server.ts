@@ -44,18 +44,28 @@ export async function startMetricsServer(worker: BaseWorker<unknown, unknown>, o
   });
   const metrics = createWorkerMetrics(worker, { workerType, queue: cfg.queue, queueDepth: () => probe.read() });
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      options.logger.warn({ err: error, path: request.url }, 'metrics: could not answer %s', request.url);
-      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-      response.end('internal error\n');
-    });
-  });
+  // A client that trickles its request holds a socket: bound how long headers and the whole request may take, checked
+  // every second (Node's default check runs every 30 s).
+  const server = createServer(
+    { headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 },
+    (request, response) => {
+      handle(request, response).catch((error: unknown) => {
+        options.logger.warn({ err: error, path: request.url }, 'metrics: could not answer %s', request.url);
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end('internal error\n');
+      });
+    },
+  );
   // Scrapes must not keep the process alive after stop.
   server.keepAliveTimeout = 5_000;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(request.url);
+    if (path === undefined) {
+      // Not worth a log line: anyone who can reach the port could flood the log with them.
+      response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('bad request: malformed path\n');
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
       return;
@@ -101,6 +111,15 @@ export async function startMetricsServer(worker: BaseWorker<unknown, unknown>, o
       return closing;
     },
   };
+}
+
+/** The path of a request target, or undefined when it is not a valid one (`//[`). */
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 function json(response: ServerResponse, answer: HealthAnswer): void {

@@ -1,6 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 
+/** The most of a response read: an answer to `reportTaskEvents` is a few bytes; a huge one is a broken or hostile endpoint. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
 /**
  * A `fetch` for graphql-request over node:http(s) with keep-alive agents. The reporter POSTs a batch of a few hundred
  * events several times a second; the global fetch (undici, through web streams) costs about 2.5× the CPU per request
@@ -35,7 +38,17 @@ export function createHttpFetch(): typeof fetch {
       };
       const req = client.request(url, { method: init.method ?? 'GET', headers, agent: agents[protocol] }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let received = 0;
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > MAX_RESPONSE_BYTES) {
+            signal?.removeEventListener('abort', onAbort);
+            req.destroy();
+            reject(new TypeError(`fetch failed: the response is larger than ${MAX_RESPONSE_BYTES} bytes; stopped reading it`));
+            return;
+          }
+          chunks.push(chunk);
+        });
         res.on('error', (error) => reject(new TypeError('fetch failed', { cause: error })));
         res.on('end', () => {
           signal?.removeEventListener('abort', onAbort);
