@@ -19,7 +19,7 @@ export async function deadList(cmd: ListCommand, settings: CliSettings, io: CliI
   const total = await withBroker(settings, async (broker) => {
     await broker.require(dead, `is "${cmd.queue}" the right work queue? Its worker declares ${dead}`);
     // Only the messages present at the start, so none is read twice.
-    const { seen } = await walkQueue(broker.channel, dead, (message) => {
+    const { seen } = await walkQueue(broker, dead, (message) => {
       if (letters.length < cmd.limit) letters.push(describeDeadLetter(message));
       return { action: 'keep' };
     });

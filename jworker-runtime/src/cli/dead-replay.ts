@@ -28,7 +28,7 @@ export async function deadReplay(cmd: ReplayCommand, settings: CliSettings, io: 
   const replayed = await withBroker(settings, async (broker) => {
     await broker.require(work, 'start a worker for it first (it declares its queues), or check the name');
     await broker.require(dead, `its worker declares ${dead}`);
-    const walked = await walkQueue(broker.channel, dead, (message) => {
+    const walked = await walkQueue(broker, dead, (message) => {
       const taskId = message.properties.messageId as string | undefined;
       if (wanted && (taskId === undefined || !wanted.has(taskId) || found.has(taskId))) return { action: 'keep' };
       if (taskId !== undefined) found.add(taskId);

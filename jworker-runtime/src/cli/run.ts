@@ -1,4 +1,4 @@
-import { maskCredentials } from '../log/mask.js';
+import { redact, secretsOf } from '../log/mask.js';
 import { type Command, parseCommand } from './args.js';
 import { cliSettings } from './broker.js';
 import { deadList } from './dead-list.js';
@@ -8,20 +8,27 @@ import { enqueue } from './enqueue.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
 import { HELP } from './help.js';
 import type { CliIo } from './io.js';
+import { terminalSafe } from './safe-text.js';
 import { stats } from './stats.js';
 
-/** Runs one `jworker` command line and returns its exit code. Errors are printed on stderr, never thrown. */
+/**
+ * Runs one `jworker` command line and returns its exit code. Errors are printed on stderr, never thrown. Everything
+ * printed passes one gate: no secret of AMQP_URL, no URL password, no character a terminal would act on.
+ */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const secrets = secretsOf({ amqpUrl: io.env.AMQP_URL });
+  const safe = (text: string): string => terminalSafe(redact(text, secrets));
+  const safeIo: CliIo = { ...io, out: (text) => io.out(safe(text)), err: (text) => io.err(safe(text)) };
   try {
     const command = parseCommand(argv);
-    return await dispatch(command, io);
+    return await dispatch(command, safeIo);
   } catch (error) {
     if (error instanceof CliError) {
-      io.err(`jworker: ${maskCredentials(error.message)}\n`);
+      safeIo.err(`jworker: ${error.message}\n`);
       return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
-    io.err(`jworker: unexpected error: ${maskCredentials(message)}\n`);
+    safeIo.err(`jworker: unexpected error: ${message}\n`);
     return EXIT.failed;
   }
 }

@@ -1,6 +1,8 @@
-/** Formats rows as left-aligned columns (numbers right-aligned), with a header row. */
+import { printable } from './safe-text.js';
+
+/** Formats rows as left-aligned columns (numbers right-aligned), with a header row. Cells are shown {@link printable}. */
 export function table(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
-  const cells = [header, ...rows.map((row) => row.map(String))];
+  const cells = [header, ...rows.map((row) => row.map((cell) => printable(String(cell))))];
   const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
   const numeric = header.map((_, i) => rows.length > 0 && rows.every((row) => typeof row[i] === 'number'));
   return cells

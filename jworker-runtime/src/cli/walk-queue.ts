@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ConfirmChannel, GetMessage, Message } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, GetMessage, Message } from 'amqplib';
 import { publishConfirmed } from '../transport/publish.js';
 import { copiedProperties, sameHeaders } from '../wire/copy.js';
 import { CliError, EXIT } from './errors.js';
@@ -30,18 +30,22 @@ export interface WalkResult {
  *
  * Where the queue ends is marked by a marker message published (and confirmed) to its tail first: a quorum queue's
  * message count can lag behind what it holds under load, so counting would stop a walk early. The marker expires
- * after an hour, so a walk that dies leaves nothing behind for long; markers of other walks are kept, unreported.
+ * after an hour, so a walk that dies leaves little behind for long. Only this walk's marker (a fresh random id) ends it:
+ * any other message is visited like the rest, whatever headers it carries, so a producer cannot hide a message behind
+ * a forged marker. One walk of a queue at a time (see {@link lockWalk}), so no walk meets another's marker.
  *
  * Why copy rather than basic.nack(requeue): a quorum queue returns requeued messages in no guaranteed order (observed
  * on RabbitMQ 3.10), and on RabbitMQ 4.0–4.2 every return counts against the queue's delivery limit. Walking the
  * whole queue once keeps the order of what was there; dead letters that arrive meanwhile end up after the marker.
  */
 export async function walkQueue(
-  channel: ConfirmChannel,
+  broker: { readonly connection: ChannelModel; readonly channel: ConfirmChannel },
   queue: string,
   decide: (message: GetMessage) => WalkDecision,
   batchSize = 100,
 ): Promise<WalkResult> {
+  const { channel } = broker;
+  const unlock = await lockWalk(broker.connection, queue);
   const returned: string[] = [];
   const onReturn = (message: Message) => returned.push(message.fields.routingKey);
   channel.on('return', onReturn);
@@ -70,15 +74,9 @@ export async function walkQueue(
           break;
         }
         batch.push(message);
-        const tag = (message.properties.headers as Record<string, unknown> | undefined)?.[WALK_MARKER];
-        if (tag === marker) {
+        if ((message.properties.headers as Record<string, unknown> | undefined)?.[WALK_MARKER] === marker) {
           done = true;
           break;
-        }
-        if (tag !== undefined) {
-          // Another walk's marker: keep it in place for that walk.
-          confirms.push(publishConfirmed(channel, queue, message.content, copyProperties(message)));
-          continue;
         }
         batchSeen++;
         const decision = decide(message);
@@ -102,8 +100,44 @@ export async function walkQueue(
     }
   } finally {
     channel.off('return', onReturn);
+    await unlock();
   }
   return { seen, moved };
+}
+
+/** The exclusive queue that marks a walk of `queue` in progress. */
+export function walkLockName(queue: string): string {
+  return `${queue}.walk-lock`;
+}
+
+/**
+ * Takes the walk lock of `queue`: an exclusive queue, which the broker lets only one connection hold (and deletes when
+ * it closes, so a walk that dies releases it). Resolves to the release function.
+ * @throws CliError when another walk (dead list, dead replay) holds it, or the user may not declare it.
+ */
+export async function lockWalk(connection: ChannelModel, queue: string): Promise<() => Promise<void>> {
+  const name = walkLockName(queue);
+  const lock = await connection.createChannel();
+  lock.on('error', () => {});
+  try {
+    await lock.assertQueue(name, { exclusive: true, durable: false });
+  } catch (error) {
+    const code = (error as { code?: number }).code;
+    if (code === 405) {
+      throw new CliError(
+        `another jworker command (dead list, dead replay) is walking ${queue} right now; try again once it has finished`,
+        EXIT.failed,
+      );
+    }
+    if (code === 403) {
+      throw new CliError(`not allowed to declare ${name}, the lock of a walk: give this user the configure permission on it`, EXIT.failed);
+    }
+    throw error;
+  }
+  return async () => {
+    await lock.deleteQueue(name).catch(() => {});
+    await lock.close().catch(() => {});
+  };
 }
 
 /** The properties of an identical copy: every header but routing ones and the broker's x-delivery-count. */
