@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import amqplib from 'amqplib';
 import bunyan from 'bunyan';
 import { parseArgs } from './lib/args.mjs';
-import { openBroker, QUEUE_TYPE, uniqueQueue } from './lib/broker.mjs';
+import { openBroker, QUEUE_TYPE, retryPolicy, uniqueQueue } from './lib/broker.mjs';
 import { runConsumer } from './lib/child.mjs';
 import { startProgressEndpoint } from './lib/progress-endpoint.mjs';
 import { snapshotRuntime } from './lib/runtime.mjs';
@@ -22,9 +22,9 @@ const MB = 1024 * 1024;
 const runtime = snapshotRuntime(opts.runtime, 'current');
 const before = opts.before ? snapshotRuntime(opts.before, 'before') : undefined;
 if (before) opts.variants.push('before');
-const { TaskClient } = await import(runtime.entry);
+const { TaskClient, topology } = await import(runtime.entry);
 const machine = await describeMachine();
-const broker = await openBroker(opts.amqpUrl);
+const broker = await openBroker(opts.amqpUrl, topology);
 const endpoint = opts.variants.includes('progress') ? await startProgressEndpoint() : undefined;
 const base = {
   runtime: runtime.entry,
@@ -70,7 +70,7 @@ try {
 
 async function drainRound(variant, round) {
   const queue = uniqueQueue(variant);
-  const retryDelays = variant === 'fail5' ? [opts.retryDelay, opts.retryDelay * 2] : [];
+  const retryPolicies = variant === 'fail5' ? [retryPolicy({ maxAttempts: 3, initialDelayMs: opts.retryDelay })] : [];
   try {
     await broker.declare(queue);
     await broker.fill(queue, {
@@ -94,7 +94,7 @@ async function drainRound(variant, round) {
     if (left !== 0) throw new Error(`${variant}: ${left} messages left in ${queue} after the drain`);
     return result;
   } finally {
-    await broker.deleteAll(queue, retryDelays);
+    await broker.deleteAll(queue, retryPolicies);
   }
 }
 
@@ -130,7 +130,6 @@ async function measureLatency() {
 /** Five tasks that fail three times each, at low load: the gap from a failed attempt to the next, per configured delay. */
 async function probeRetryDelays() {
   const queue = uniqueQueue('retry');
-  const delays = [opts.retryDelay, opts.retryDelay * 2, opts.retryDelay * 4];
   const tasks = 5;
   await broker.declare(queue);
   try {
@@ -142,7 +141,7 @@ async function probeRetryDelays() {
     log('  retry probe done');
     return result.retryGaps;
   } finally {
-    await broker.deleteAll(queue, delays);
+    await broker.deleteAll(queue, [retryPolicy({ maxAttempts: 4, initialDelayMs: opts.retryDelay })]);
   }
 }
 

@@ -1,5 +1,5 @@
-// The bench's own broker access: declares a work queue exactly as the runtime does (quorum, delivery limit,
-// dead-lettering to <queue>.dead), pre-fills it and deletes it afterwards. Every variant gets the same queue.
+// The bench's own broker access: declares a work queue exactly as the runtime does (its exported topology(): quorum,
+// delivery limit, dead-lettering to <queue>.dead), pre-fills it and deletes it afterwards. Every variant gets the same queue.
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
 
@@ -11,16 +11,9 @@ export function uniqueQueue(label) {
   return `jw-bench-${label}-${randomUUID().slice(0, 8)}`;
 }
 
-/** The arguments the runtime gives a quorum work queue (src/transport/topology.ts). */
-export function workQueueArguments(queue) {
-  return {
-    'x-queue-type': QUEUE_TYPE,
-    'x-delivery-limit': DELIVERY_LIMIT,
-    'x-dead-letter-exchange': '',
-    'x-dead-letter-routing-key': `${queue}.dead`,
-    'x-dead-letter-strategy': 'at-least-once',
-    'x-overflow': 'reject-publish',
-  };
+/** A retry policy as the runtime resolves it: its documented defaults (docs/configuration.md), with `overrides`. */
+export function retryPolicy(overrides = {}) {
+  return { maxAttempts: 5, initialDelayMs: 1000, multiplier: 2, maxDelayMs: 300_000, jitter: 0, ...overrides };
 }
 
 /** A JSON body of exactly `bytes` bytes: `{"i":…,"fail":…,"pad":"xxx…"}`. */
@@ -32,14 +25,16 @@ export function body(i, fail, bytes) {
   return Buffer.from(head + 'x'.repeat(pad) + tail);
 }
 
-export async function openBroker(url) {
+/** `topology` is the runtime's own (the build under test), so the raw baseline gets exactly the worker's queue. */
+export async function openBroker(url, topology) {
   const connection = await amqplib.connect(url);
   const channel = await connection.createConfirmChannel();
+  const queuesOf = (queue, retry) => topology({ queue, queueType: QUEUE_TYPE, deliveryLimit: DELIVERY_LIMIT, retry });
   return {
-    /** Declares `<queue>` and `<queue>.dead` with the runtime's arguments. */
+    /** Declares `<queue>` and `<queue>.dead` with the runtime's arguments (workers declare their retry queues). */
     async declare(queue) {
-      await channel.assertQueue(queue, { durable: true, arguments: workQueueArguments(queue) });
-      await channel.assertQueue(`${queue}.dead`, { durable: true, arguments: { 'x-queue-type': QUEUE_TYPE } });
+      const [work, dead] = queuesOf(queue, retryPolicy());
+      for (const spec of [work, dead]) await channel.assertQueue(spec.name, { durable: true, arguments: { ...spec.arguments } });
     },
     /**
      * Publishes `count` persistent JSON messages of `bytes` bytes, `failEvery`-th ones flagged to fail their first
@@ -59,13 +54,10 @@ export async function openBroker(url) {
       const { messageCount } = await channel.checkQueue(queue);
       return messageCount;
     },
-    /** Deletes a work queue, its dead-letter queue and the retry queues of the given delays. */
-    async deleteAll(queue, retryDelays = []) {
-      // The runtime declares the default policy's retry queues (1, 2, 4, 8 s) whenever a worker runs with it.
-      const delays = new Set([1000, 2000, 4000, 8000, ...retryDelays]);
-      for (const name of [queue, `${queue}.dead`, ...[...delays].map((d) => `${queue}.retry.${d}`)]) {
-        await channel.deleteQueue(name).catch(() => {});
-      }
+    /** Deletes every queue a worker declares with the default retry policy and with each of `retryPolicies`. */
+    async deleteAll(queue, retryPolicies = []) {
+      const names = new Set([retryPolicy(), ...retryPolicies].flatMap((retry) => queuesOf(queue, retry).map((spec) => spec.name)));
+      for (const name of names) await channel.deleteQueue(name).catch(() => {});
     },
     async close() {
       await channel.close().catch(() => {});

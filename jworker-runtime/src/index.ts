@@ -17,16 +17,19 @@ export {
   TaskValidationError,
   WorkerError,
 } from './errors/index.js';
-export type { ProgressStats, TaskEvent, TaskEventSink, TaskStatus } from './progress/events.js';
+export type { ProgressStats, TaskEventSink } from './progress/events.js';
 export type { RetryPolicy } from './retry/backoff.js';
 export { retryDelayMs } from './retry/backoff.js';
-export { HEADERS } from './transport/headers.js';
-export type { QueueNames } from './transport/names.js';
-export { queueNames } from './transport/names.js';
+export { HEADERS } from './wire/headers.js';
+export type { QueueNames } from './wire/names.js';
+export { queueNames } from './wire/names.js';
 export type { TaskReply } from './wire/reply.js';
-export type { TaskOutcome, TaskRecord, WorkerEventMap, WorkerState } from './worker/base-worker.js';
+export type { TaskEvent, TaskStatus } from './wire/task-event.js';
+export type { QueueSpec, TopologyOptions } from './wire/topology.js';
+export { topology } from './wire/topology.js';
 export { BaseWorker } from './worker/base-worker.js';
 export type { RunWorkerOptions } from './worker/run-worker.js';
 export { runWorker } from './worker/run-worker.js';
 export type { StandardIssue, StandardResult, StandardSchemaV1 } from './worker/standard-schema.js';
 export type { TaskContext } from './worker/task-context.js';
+export type { TaskOutcome, TaskRecord, WorkerEventMap, WorkerState } from './worker/worker-events.js';

@@ -1,8 +1,7 @@
 import test from 'ava';
 import { DEFAULT_LIST_LIMIT, DEFAULT_TIMEOUT_MS, parseCommand, parseTaskJson } from '../src/cli/args.js';
-import { replayProperties } from '../src/cli/dead-replay.js';
 import { EXIT, UsageError } from '../src/cli/errors.js';
-import { producerHeaders } from '../src/wire/copy.js';
+import { producerHeaders, replayCopy } from '../src/wire/copy.js';
 
 function usage(argv: string[]): string {
   const error = (() => {
@@ -104,8 +103,6 @@ test('a replayed copy drops every failure header and keeps identity and reply ro
     tenant: 'acme',
   };
   t.deepEqual(producerHeaders(headers), { tenant: 'acme' });
-  const props = replayProperties({
-    properties: { messageId: 'm', correlationId: 'c', replyTo: 'r', contentType: 'application/json', headers } as never,
-  });
+  const props = replayCopy({ messageId: 'm', correlationId: 'c', replyTo: 'r', contentType: 'application/json', headers });
   t.like(props, { messageId: 'm', correlationId: 'c', replyTo: 'r', persistent: true, mandatory: true, headers: { tenant: 'acme' } });
 });

@@ -3,7 +3,7 @@ import test from 'ava';
 import type { DeadLetterInfo } from '../src/cli/dead-letters.js';
 import { normalizeConfig } from '../src/config/normalize.js';
 import { HEADERS, TaskClient } from '../src/index.js';
-import { assertTopology } from '../src/transport/topology.js';
+import { assertTopology } from '../src/transport/declare.js';
 import { SampleWorker } from './fixtures/sample-worker.js';
 import { AMQP_URL, type RawBroker, rawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
 import { cli } from './helpers/cli.js';
@@ -136,8 +136,12 @@ test('dead replay of an unknown task id exits 1, names it and replays nothing', 
 test('a replayed task reaches the worker again as attempt 1', async (t) => {
   const { queue, broker } = await declaredQueue(t);
   const logs = captureLogger();
-  const worker = new SampleWorker({ amqpUrl: AMQP_URL, queue, logger: logs.logger, retry: { initialDelayMs: 10, maxAttempts: 2 } });
-  t.teardown(() => worker.stop());
+  const retry = { initialDelayMs: 10, maxAttempts: 2 };
+  const worker = new SampleWorker({ amqpUrl: AMQP_URL, queue, logger: logs.logger, retry });
+  t.teardown(async () => {
+    await worker.stop();
+    await broker.deleteAll(queue, retry);
+  });
   const client = new TaskClient({ url: AMQP_URL });
   t.teardown(() => client.close());
   await worker.start();

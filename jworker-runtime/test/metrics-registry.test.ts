@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import test from 'ava';
 import { liveness, readiness } from '../src/metrics/health.js';
-import { createWorkerMetrics, outcomeLabel } from '../src/metrics/registry.js';
+import { createWorkerMetrics } from '../src/metrics/registry.js';
 import type { ProgressStats } from '../src/progress/events.js';
-import type { WorkerEventMap, WorkerState } from '../src/worker/base-worker.js';
+import { TASK_OUTCOMES, type WorkerEventMap, type WorkerState } from '../src/worker/worker-events.js';
 import { sampleValue } from './helpers/prometheus.js';
 
 function fakeWorker() {
@@ -15,9 +15,12 @@ function fakeWorker() {
   };
 }
 
-test('a failed task is counted as dead_lettered; other outcomes keep their names', (t) => {
-  t.is(outcomeLabel('failed'), 'dead_lettered');
-  for (const outcome of ['completed', 'retried', 'abandoned', 'unrecorded'] as const) t.is(outcomeLabel(outcome), outcome);
+test('every task outcome has its jworker_tasks_total series from the start, under the same word', async (t) => {
+  const metrics = createWorkerMetrics(fakeWorker(), { workerType: 'w', queue: 'q', defaultMetrics: false });
+  const text = await metrics.registry.metrics();
+  for (const outcome of TASK_OUTCOMES)
+    t.is(sampleValue(text, 'jworker_tasks_total', { worker_type: 'w', queue: 'q', outcome }), 0, outcome);
+  metrics.dispose();
 });
 
 test('readiness is 200 only while consuming and connected; liveness is always 200', (t) => {
@@ -37,7 +40,7 @@ test('task ends, connections and progress counters become the documented series'
   worker.events.emit('connected');
   worker.events.emit('taskEnd', { taskId: 'a', attempt: 1, outcome: 'completed', durationMs: 20 });
   worker.events.emit('taskEnd', { taskId: 'b', attempt: 1, outcome: 'retried', durationMs: 5 });
-  worker.events.emit('taskEnd', { taskId: 'b', attempt: 2, outcome: 'failed', reason: 'exhausted', durationMs: 5 });
+  worker.events.emit('taskEnd', { taskId: 'b', attempt: 2, outcome: 'dead_lettered', reason: 'exhausted', durationMs: 5 });
   worker.events.emit('disconnected');
   worker.events.emit('connected');
   worker.inFlight = 3;

@@ -2,7 +2,7 @@ import type { ExecutionContext } from 'ava';
 import test from 'ava';
 import type { WorkerConfig } from '../src/index.js';
 import { TaskClient, TaskFailedError } from '../src/index.js';
-import type { TaskRecord } from '../src/worker/base-worker.js';
+import type { TaskRecord } from '../src/worker/worker-events.js';
 import { AMQP_URL, uniqueQueue, waitFor } from './helpers/broker.js';
 import { sampleValue } from './helpers/prometheus.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
@@ -18,9 +18,7 @@ async function startWithMetrics(t: ExecutionContext, config: WorkerConfig = {}) 
   });
   const records: TaskRecord[] = [];
   worker.events.on('taskEnd', (record) => records.push(record));
-  const line = logs.records.find((r) => typeof r['port'] === 'number' && String(r['msg']).startsWith('serving /metrics'));
-  if (!line) throw new Error('the worker did not log its metrics port');
-  const base = `http://127.0.0.1:${line['port'] as number}`;
+  const base = `http://127.0.0.1:${worker.metricsPort}`;
   return { queue, worker, records, broker, base, logs };
 }
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { buildSchema, type GraphQLEnumType, type GraphQLInputObjectType, parse, validate } from 'graphql';
+import { DEFAULT_DOCUMENT } from '../src/config/progress-settings.js';
 import type { TaskEvent, TaskStatus } from '../src/index.js';
-import { DEFAULT_DOCUMENT } from '../src/progress/settings.js';
 import { PROGRESS_SDL } from './progress-server.js';
 
 const schema = buildSchema(PROGRESS_SDL);

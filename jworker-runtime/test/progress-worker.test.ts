@@ -1,31 +1,25 @@
 import test from 'ava';
-import { TaskClient, type TaskEvent, TaskFailedError } from '../src/index.js';
+import { type TaskClient, type TaskEvent, TaskFailedError } from '../src/index.js';
 import { type SampleResult, type SampleTask, SampleWorker } from './fixtures/sample-worker.js';
 import { AMQP_URL, rawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
 import { captureLogger } from './helpers/log-capture.js';
+import { startWorker } from './helpers/worker.js';
 import { byTask, deadEndpoint, type EndpointMode, startProgressServer } from './progress-server.js';
 
 /** A sample worker on its own queue reporting to `url`, plus a client; all cleaned up after the test. */
 async function setup(t: import('ava').ExecutionContext, url: string, progress: Record<string, unknown> = {}) {
   const queue = uniqueQueue('progress');
   const log = captureLogger('sample', 'info');
+  const retry = { maxAttempts: 3, initialDelayMs: 50 };
   const worker = new SampleWorker({
     amqpUrl: AMQP_URL,
     queue,
     concurrency: 20,
-    retry: { maxAttempts: 3, initialDelayMs: 50 },
+    retry,
     logger: log.logger,
     progress: { url, flushTimeoutMs: 300, ...progress },
   });
-  const client = new TaskClient({ url: AMQP_URL, callTimeoutMs: 30_000 });
-  const broker = await rawBroker();
-  t.teardown(async () => {
-    await worker.stop();
-    await client.close();
-    await broker.deleteAll(queue);
-    await broker.close();
-  });
-  await worker.start();
+  const { client } = await startWorker(t, worker, queue, retry);
   return { queue, worker, client, log };
 }
 

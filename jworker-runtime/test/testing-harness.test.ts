@@ -65,7 +65,7 @@ test('a successful task: completed, with its result, its events in order and its
 
 test('a permanent error: failed, with the error and a FAILED event', async (t) => {
   const r = await runTask(new SampleWorker({}), { action: 'permanent', value: 'x' });
-  t.is(r.outcome, 'failed');
+  t.is(r.outcome, 'dead_lettered');
   t.is(r.reason, 'permanent');
   t.true(r.error instanceof WorkerError);
   t.is((r.error as WorkerError).code, 'BAD_VALUE');
@@ -78,7 +78,7 @@ test('a permanent error: failed, with the error and a FAILED event', async (t) =
 
 test('a transient error with attempts left: retry, with a RETRYING event and the delay', async (t) => {
   const r = await runTask(new SampleWorker({ retry: { initialDelayMs: 250 } }), { action: 'flaky', failures: 1 });
-  t.is(r.outcome, 'retry');
+  t.is(r.outcome, 'retried');
   t.is(r.retryDelayMs, 250);
   t.regex(String((r.error as Error).message), /flaky failure on attempt 1/);
   t.deepEqual(
@@ -96,14 +96,14 @@ test('the next attempt of a flaky task completes', async (t) => {
 
 test('a transient error on the last attempt: failed (exhausted)', async (t) => {
   const r = await runTask(new SampleWorker({}), { action: 'flaky', failures: 9 }, { attempt: 3, config: { retry: { maxAttempts: 3 } } });
-  t.is(r.outcome, 'failed');
+  t.is(r.outcome, 'dead_lettered');
   t.is(r.reason, 'exhausted');
   t.like(r.events.at(-1), { status: 'FAILED', attempt: 3, maxAttempts: 3, error: 'flaky failure on attempt 3' });
 });
 
 test('validateTask rejecting the payload: failed (invalid), with only a FAILED event', async (t) => {
   const r = await runTask(new ManualValidationWorker({}), { to: 42 });
-  t.is(r.outcome, 'failed');
+  t.is(r.outcome, 'dead_lettered');
   t.is(r.reason, 'invalid');
   t.true(r.error instanceof TaskValidationError);
   t.deepEqual(
@@ -117,7 +117,7 @@ test('validateTask rejecting the payload: failed (invalid), with only a FAILED e
 
 test('a zod taskSchema rejecting the payload: failed (invalid), naming the field', async (t) => {
   const r = await runTask(new ZodWorker({}), { to: 'not an email' });
-  t.is(r.outcome, 'failed');
+  t.is(r.outcome, 'dead_lettered');
   t.is(r.reason, 'invalid');
   t.deepEqual((r.error as TaskValidationError).issues.length, 1);
   t.regex((r.error as TaskValidationError).issues[0] ?? '', /^to: /);
@@ -136,7 +136,7 @@ test('a zod taskSchema accepting the payload: executeTask gets the parsed value 
 
 test('a task past taskTimeoutMs: retry, with a TaskTimeoutError', async (t) => {
   const r = await runTask(new SampleWorker({}), { action: 'sleep', ms: 60_000 }, { config: { taskTimeoutMs: 30 } });
-  t.is(r.outcome, 'retry');
+  t.is(r.outcome, 'retried');
   t.true(r.error instanceof TaskTimeoutError);
 });
 
@@ -145,7 +145,7 @@ test('aborting the signal stops the task like a forced stop: retry, no outcome e
   const running = runTask(new SampleWorker({}), { action: 'sleep', ms: 60_000 }, { signal: controller.signal });
   controller.abort(new Error('stop'));
   const r = await running;
-  t.is(r.outcome, 'retry');
+  t.is(r.outcome, 'retried');
   t.is((r.error as Error).message, 'stop');
   t.false(r.events.some((e) => e.status === 'COMPLETED' || e.status === 'FAILED' || e.status === 'RETRYING'));
 });

@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { queueNameProblem } from '../transport/names.js';
+import { errorMessage } from '../errors/message.js';
+import { queueNameProblem } from '../wire/names.js';
 import { UsageError } from './errors.js';
 import type { HelpTopic } from './help.js';
 
@@ -181,7 +182,7 @@ export function parseTaskJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new UsageError(`enqueue: the task from ${source} is not valid JSON: ${reason}`);
   }
 }

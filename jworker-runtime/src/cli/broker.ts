@@ -1,10 +1,10 @@
-import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
-import amqplib from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
+import { tlsProblem } from '../config/amqp-url.js';
 import { loadConfig } from '../config/load-config.js';
-import { DEFAULTS, tlsProblem } from '../config/normalize.js';
+import { DEFAULTS } from '../config/normalize.js';
 import type { RetryOptions, TlsOptions } from '../config/options.js';
-import { maskCredentials } from '../log/mask.js';
-import { splitUrls } from '../transport/connection.js';
+import { errorMessage } from '../errors/message.js';
+import { connectFirstReachable, inspectQueue } from '../transport/direct.js';
 import { CliError, EXIT, UsageError } from './errors.js';
 
 /** The broker settings the CLI reads from the environment, as a worker would. */
@@ -24,7 +24,7 @@ export function cliSettings(env: Readonly<Record<string, string | undefined>>): 
     if (tlsIssue) throw new Error(tlsIssue);
     return { amqpUrl, tls: config.tls, retry: config.retry ?? {} };
   } catch (error) {
-    throw new UsageError(`bad environment: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`bad environment: ${errorMessage(error)}`);
   }
 }
 
@@ -45,48 +45,24 @@ export interface CliBroker {
  * @throws CliError (exit 4) naming the URL with its password masked.
  */
 export async function openBroker(settings: CliSettings, timeoutMs = 10_000): Promise<CliBroker> {
-  let connection: ChannelModel | undefined;
-  const failures: string[] = [];
-  for (const url of splitUrls(settings.amqpUrl)) {
-    try {
-      connection = await amqplib.connect(url, {
-        ...(settings.tls as object | undefined),
-        timeout: timeoutMs,
-        clientProperties: { connection_name: `jworker cli pid ${process.pid}` },
-      });
-      break;
-    } catch (error) {
-      failures.push(`${maskCredentials(url)}: ${maskCredentials(describe(error))}`);
-    }
-  }
-  if (!connection) {
+  let connection: ChannelModel;
+  try {
+    connection = await connectFirstReachable(settings.amqpUrl, {
+      tls: settings.tls,
+      timeoutMs,
+      connectionName: `jworker cli pid ${process.pid}`,
+    });
+  } catch (error) {
     throw new CliError(
-      `cannot reach RabbitMQ (${failures.join('; ')}). Check AMQP_URL, the credentials and that the broker is running.`,
+      `cannot reach RabbitMQ (${errorMessage(error)}). Check AMQP_URL, the credentials and that the broker is running.`,
       EXIT.unreachable,
     );
   }
-  const conn = connection;
-  conn.on('error', () => {});
-  const channel = await conn.createConfirmChannel();
+  const channel = await connection.createConfirmChannel();
   channel.on('error', () => {});
-
-  async function inspect(queue: string) {
-    let probe: Channel | undefined;
-    try {
-      probe = await conn.createChannel();
-      probe.on('error', () => {});
-      const { messageCount, consumerCount } = await probe.checkQueue(queue);
-      return { messageCount, consumerCount };
-    } catch (error) {
-      if ((error as { code?: number }).code === 404) return undefined;
-      throw error;
-    } finally {
-      await probe?.close().catch(() => {});
-    }
-  }
-
+  const inspect = (queue: string) => inspectQueue(connection, queue);
   return {
-    connection: conn,
+    connection,
     channel,
     inspect,
     async require(queue, hint) {
@@ -96,7 +72,7 @@ export async function openBroker(settings: CliSettings, timeoutMs = 10_000): Pro
     },
     async close() {
       await channel.close().catch(() => {});
-      await conn.close().catch(() => {});
+      await connection.close().catch(() => {});
     },
   };
 }
@@ -109,10 +85,4 @@ export async function withBroker<T>(settings: CliSettings, body: (broker: CliBro
   } finally {
     await broker.close();
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map(describe).join(', ');
-  if (error instanceof Error) return error.message || (error as NodeJS.ErrnoException).code || error.name;
-  return String(error);
 }

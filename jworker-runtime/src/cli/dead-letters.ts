@@ -1,5 +1,5 @@
 import type { GetMessage } from 'amqplib';
-import { HEADERS } from '../transport/headers.js';
+import { HEADERS } from '../wire/headers.js';
 
 /** What `dead list` shows of one dead letter. */
 export interface DeadLetterInfo {

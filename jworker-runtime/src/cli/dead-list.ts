@@ -1,4 +1,4 @@
-import { queueNames } from '../transport/names.js';
+import { queueNames } from '../wire/names.js';
 import type { Command } from './args.js';
 import { type CliSettings, withBroker } from './broker.js';
 import { type DeadLetterInfo, describeDeadLetter } from './dead-letters.js';

@@ -1,6 +1,5 @@
-import type { Message } from 'amqplib';
-import { queueNames } from '../transport/names.js';
-import { copiedProperties, producerHeaders } from '../wire/copy.js';
+import { replayCopy } from '../wire/copy.js';
+import { queueNames } from '../wire/names.js';
 import type { Command } from './args.js';
 import { type CliSettings, withBroker } from './broker.js';
 import { EXIT, type ExitCode } from './errors.js';
@@ -32,7 +31,7 @@ export async function deadReplay(cmd: ReplayCommand, settings: CliSettings, io: 
       const taskId = message.properties.messageId as string | undefined;
       if (wanted && (taskId === undefined || !wanted.has(taskId) || found.has(taskId))) return { action: 'keep' };
       if (taskId !== undefined) found.add(taskId);
-      return { action: 'move', to: work, properties: replayProperties(message) };
+      return { action: 'move', to: work, properties: replayCopy(message.properties) };
     });
     return walked.moved;
   });
@@ -44,10 +43,4 @@ export async function deadReplay(cmd: ReplayCommand, settings: CliSettings, io: 
     if (notFound.length > 0) io.err(`not found in ${dead}: ${notFound.join(', ')}\n`);
   }
   return notFound.length > 0 ? EXIT.failed : EXIT.ok;
-}
-
-/** The properties of a replayed copy: identity and reply routing kept; the producer's headers without failure ones. */
-export function replayProperties(message: Pick<Message, 'properties'>) {
-  const p = message.properties;
-  return { ...copiedProperties(p, producerHeaders(p.headers as Record<string, unknown> | undefined)), mandatory: true };
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import bunyan from 'bunyan';
-import { TaskClient } from '../client/task-client.js';
+import { QueueNotFoundError, TaskClient } from '../client/task-client.js';
+import { errorMessage } from '../errors/message.js';
+import { TaskFailedError } from '../errors/worker-error.js';
 import { type Command, parseTaskJson } from './args.js';
 import { type CliSettings, withBroker } from './broker.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
@@ -35,23 +37,18 @@ export async function enqueue(cmd: EnqueueCommand, settings: CliSettings, io: Cl
       io.out(cmd.json ? `${JSON.stringify({ taskId, status: 'completed', result })}\n` : `${JSON.stringify(result ?? null)}\n`);
       return EXIT.ok;
     } catch (error) {
-      if (error instanceof Error && error.name === 'TaskFailedError') {
-        const failure = error as Error & { code?: string; permanent?: boolean };
-        if (cmd.json) {
-          io.out(
-            `${JSON.stringify({ taskId, status: 'failed', error: { message: failure.message, code: failure.code, permanent: failure.permanent } })}\n`,
-          );
-        }
-        io.err(`task ${taskId} failed${failure.code ? ` (${failure.code})` : ''}: ${failure.message}\n`);
+      if (error instanceof TaskFailedError) {
+        const { message, code, permanent } = error;
+        if (cmd.json) io.out(`${JSON.stringify({ taskId, status: 'failed', error: { message, code, permanent } })}\n`);
+        io.err(`task ${taskId} failed${code ? ` (${code})` : ''}: ${message}\n`);
         return EXIT.failed;
       }
       throw error;
     }
   } catch (error) {
     if (error instanceof CliError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    const code = error instanceof Error && error.name === 'QueueNotFoundError' ? EXIT.queueNotFound : EXIT.failed;
-    throw new CliError(`enqueue ${cmd.queue}: ${message}`, code);
+    const code = error instanceof QueueNotFoundError ? EXIT.queueNotFound : EXIT.failed;
+    throw new CliError(`enqueue ${cmd.queue}: ${errorMessage(error)}`, code);
   } finally {
     await client.close();
   }

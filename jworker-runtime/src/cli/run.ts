@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors/message.js';
 import { redact, secretsOf } from '../log/mask.js';
 import { type Command, parseCommand } from './args.js';
 import { cliSettings } from './broker.js';
@@ -27,8 +28,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       safeIo.err(`jworker: ${error.message}\n`);
       return error.exitCode;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    safeIo.err(`jworker: unexpected error: ${message}\n`);
+    safeIo.err(`jworker: unexpected error: ${errorMessage(error)}\n`);
     return EXIT.failed;
   }
 }

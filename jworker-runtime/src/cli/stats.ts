@@ -1,6 +1,6 @@
 import { normalizeConfig } from '../config/normalize.js';
 import { allRetryDelays } from '../retry/backoff.js';
-import { queueNames } from '../transport/names.js';
+import { queueNames } from '../wire/names.js';
 import type { Command } from './args.js';
 import { type CliSettings, withBroker } from './broker.js';
 import { EXIT, type ExitCode } from './errors.js';

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { ChannelModel, ConfirmChannel, GetMessage, Message } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, GetMessage, Message, Options } from 'amqplib';
 import { publishConfirmed } from '../transport/publish.js';
-import { copiedProperties, sameHeaders } from '../wire/copy.js';
+import { walkedCopy } from '../wire/copy.js';
 import { CliError, EXIT } from './errors.js';
 
 /** Where a visited message goes: back to the tail of its own queue (kept), or moved to another queue. */
 export type WalkDecision =
   | { readonly action: 'keep' }
-  | { readonly action: 'move'; readonly to: string; readonly properties: MoveProperties };
-
-type MoveProperties = ReturnType<typeof copyProperties>;
+  | { readonly action: 'move'; readonly to: string; readonly properties: Options.Publish };
 
 /** Header of the marker message a walk puts at the tail of the queue to know where the queue it found ends. */
 export const WALK_MARKER = 'x-jworker-walk-marker';
@@ -81,7 +79,8 @@ export async function walkQueue(
         batchSeen++;
         const decision = decide(message);
         if (decision.action === 'move') batchMoved++;
-        const [target, properties] = decision.action === 'keep' ? [queue, copyProperties(message)] : [decision.to, decision.properties];
+        const [target, properties] =
+          decision.action === 'keep' ? [queue, walkedCopy(message.properties)] : [decision.to, decision.properties];
         confirms.push(publishConfirmed(channel, target, message.content, properties));
       }
       const last = batch.at(-1);
@@ -138,10 +137,4 @@ export async function lockWalk(connection: ChannelModel, queue: string): Promise
     await lock.deleteQueue(name).catch(() => {});
     await lock.close().catch(() => {});
   };
-}
-
-/** The properties of an identical copy: every header but routing ones and the broker's x-delivery-count. */
-export function copyProperties(message: Pick<Message, 'properties'>) {
-  const p = message.properties;
-  return { ...copiedProperties(p, sameHeaders(p.headers as Record<string, unknown> | undefined)), mandatory: true };
 }

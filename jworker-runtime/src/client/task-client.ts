@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type Logger from 'bunyan';
-import { tlsProblem } from '../config/normalize.js';
+import { tlsProblem } from '../config/amqp-url.js';
 import type { TlsOptions } from '../config/options.js';
 import { ConfigError, TaskFailedError } from '../errors/worker-error.js';
 import { createLogger } from '../log/logger.js';

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { amqpUrlProblem, LOG_LEVELS, Problems, tlsProblem, urlProblem } from './normalize.js';
+import { amqpUrlProblem, tlsProblem } from './amqp-url.js';
+import { LOG_LEVELS } from './normalize.js';
 import type { LogLevel, ProgressOptions, RetryOptions, TlsOptions, WorkerConfig } from './options.js';
+import { Problems, urlProblem } from './problems.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

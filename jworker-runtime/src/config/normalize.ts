@@ -1,8 +1,10 @@
 import type Logger from 'bunyan';
-import { ConfigError } from '../errors/worker-error.js';
 import type { RetryPolicy } from '../retry/backoff.js';
-import { queueNameProblem } from '../transport/names.js';
-import type { LogLevel, ProgressOptions, TlsOptions, WorkerConfig } from './options.js';
+import { queueNameProblem } from '../wire/names.js';
+import { amqpUrlProblem, tlsProblem } from './amqp-url.js';
+import type { LogLevel, TlsOptions, WorkerConfig } from './options.js';
+import { checkNumber, describe, Problems } from './problems.js';
+import { checkProgressOptions, type ProgressSettings } from './progress-settings.js';
 
 /** The configuration with every default filled in. Internal. */
 export interface ResolvedConfig {
@@ -19,7 +21,8 @@ export interface ResolvedConfig {
   readonly logger: Logger | undefined;
   readonly tls: TlsOptions | undefined;
   readonly heartbeatSeconds: number;
-  readonly progress: ProgressOptions | undefined;
+  /** Progress reporting, checked and filled in; undefined when it is off. */
+  readonly progress: ProgressSettings | undefined;
   readonly metricsPort: number | undefined;
   readonly metricsHost: string;
   readonly replyToAllow: readonly string[];
@@ -45,86 +48,7 @@ export const DEFAULTS = {
   metricsHost: '0.0.0.0',
 } as const;
 
-/** Collects problems so one error can name every bad setting. */
-export class Problems {
-  readonly list: string[] = [];
-  add(name: string, value: unknown, expected: string): void {
-    this.list.push(`${name}: expected ${expected}, got ${describe(value)}`);
-  }
-  throwIfAny(): void {
-    if (this.list.length > 0) throw new ConfigError(this.list);
-  }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
-  return typeof value;
-}
-
-/** Checks that `value` is a number in range; returns it or the fallback (after recording a problem). */
-export function checkNumber(
-  problems: Problems,
-  name: string,
-  value: unknown,
-  fallback: number,
-  rule: { min: number; max?: number; integer?: boolean },
-): number {
-  if (value === undefined) return fallback;
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    value >= rule.min &&
-    (rule.max === undefined || value <= rule.max) &&
-    (!rule.integer || Number.isInteger(value));
-  if (ok) return value;
-  const kind = rule.integer ? 'an integer' : 'a number';
-  const range = rule.max === undefined ? `>= ${rule.min}` : `from ${rule.min} to ${rule.max}`;
-  problems.add(name, value, `${kind} ${range}`);
-  return fallback;
-}
-
-/** Checks each comma-separated broker URL (the nodes of a cluster); returns a problem description or undefined. */
-export function amqpUrlProblem(value: string): string | undefined {
-  const urls = value
-    .split(',')
-    .map((url) => url.trim())
-    .filter((url) => url.length > 0);
-  if (urls.length === 0) return 'a URL (amqp://… or amqps://…)';
-  for (const url of urls) {
-    const problem = urlProblem(url, ['amqp:', 'amqps:']);
-    if (problem) return urls.length > 1 ? `${problem} for each comma-separated node` : problem;
-  }
-  return undefined;
-}
-
-/**
- * TLS material with a node reached over plain `amqp://`: the files would be ignored and the password sent in clear.
- * Returns a problem description or undefined.
- */
-export function tlsProblem(amqpUrl: string, tls: TlsOptions | undefined): string | undefined {
-  if (tls?.ca === undefined && tls?.cert === undefined && tls?.key === undefined) return undefined;
-  const plain = amqpUrl.split(',').some((url) => url.trim().toLowerCase().startsWith('amqp://'));
-  if (!plain) return undefined;
-  return (
-    'tls (AMQP_CA_FILE, AMQP_CERT_FILE, AMQP_KEY_FILE): TLS files are set but AMQP_URL has an amqp:// node, which does ' +
-    'not use TLS: the files would be ignored and the password sent in clear. Use amqps:// for every node'
-  );
-}
-
 const REPLY_PATTERN = /^[A-Za-z0-9._:*-]+$/;
-
-/** Checks a URL's scheme; returns a problem description or undefined. */
-export function urlProblem(value: string, schemes: readonly string[]): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `a URL (${schemes.map((s) => `${s}//…`).join(' or ')})`;
-  }
-  if (!schemes.includes(url.protocol)) return `a URL with scheme ${schemes.join(' or ')}`;
-  return undefined;
-}
 
 /**
  * Fills in defaults and checks every value. `workerType` is the queue name's fallback.
@@ -155,14 +79,8 @@ export function normalizeConfig(config: WorkerConfig, workerType: string): Resol
   const logLevel = config.logLevel ?? DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) p.add('logLevel', logLevel, LOG_LEVELS.join(', '));
 
-  const progress = config.progress;
-  if (progress?.url !== undefined) {
-    const gqlProblem = urlProblem(progress.url, ['http:', 'https:']);
-    if (gqlProblem) p.add('progress.url', progress.url, gqlProblem);
-  }
-  if (progress?.document !== undefined && progress.variables === undefined) {
-    p.list.push('progress.variables: expected a function mapping events to the variables of progress.document, got undefined');
-  }
+  // Reporting is on only with a URL; then every progress option is checked here, with the rest.
+  const progress = config.progress?.url === undefined ? undefined : checkProgressOptions(p, config.progress);
 
   const tlsIssue = amqpProblem ? undefined : tlsProblem(amqpUrl, config.tls);
   if (tlsIssue) p.list.push(tlsIssue);
@@ -211,7 +129,7 @@ export function normalizeConfig(config: WorkerConfig, workerType: string): Resol
       max: 3600,
       integer: true,
     }),
-    progress: progress?.url === undefined ? undefined : progress,
+    progress,
     metricsPort:
       config.metricsPort === undefined
         ? undefined

@@ -1,5 +1,5 @@
 import type Logger from 'bunyan';
-import type { TaskEvent } from '../progress/events.js';
+import type { TaskEvent } from '../wire/task-event.js';
 
 /** Log levels, as bunyan names them. */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';

@@ -1,8 +1,8 @@
 import type Logger from 'bunyan';
 import bunyan from 'bunyan';
 import type { LogLevel } from '../config/options.js';
-import { safeStringify } from '../progress/safe-json.js';
 import { redact } from './mask.js';
+import { safeStringify } from './safe-json.js';
 
 /** Serializes errors for bunyan with secrets removed from message and stack. */
 export function errorSerializer(secrets: readonly string[]) {

@@ -1,3 +1,5 @@
+import { splitUrls } from '../config/amqp-url.js';
+
 /**
  * A URL's scheme and authority up to its last `@` (a password may hold `@` and `:`; the host cannot). The authority
  * ends at `/`, `?`, `#`, whitespace, a quote, `<`, `>` or a backslash (text around URLs in logs and JSON).
@@ -52,12 +54,10 @@ export interface SecretSources {
  */
 export function secretsOf(sources: SecretSources): string[] {
   const raw: string[] = [];
-  for (const url of (sources.amqpUrl ?? '').split(',')) {
-    const trimmed = url.trim();
-    if (trimmed === '') continue;
-    const password = urlPassword(trimmed);
+  for (const url of splitUrls(sources.amqpUrl ?? '')) {
+    const password = urlPassword(url);
     if (password) raw.push(password);
-    const encoded = encodedPassword(trimmed);
+    const encoded = encodedPassword(url);
     if (encoded) raw.push(encoded);
   }
   if (sources.progress?.url) {

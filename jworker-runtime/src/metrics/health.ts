@@ -1,4 +1,4 @@
-import type { WorkerState } from '../worker/base-worker.js';
+import type { WorkerState } from '../worker/worker-events.js';
 
 /** An HTTP answer: status code and JSON body. */
 export interface HealthAnswer {

@@ -1,9 +1,10 @@
-import type { Channel, ChannelModel } from 'amqplib';
-import amqplib from 'amqplib';
+import type { ChannelModel } from 'amqplib';
 import type Logger from 'bunyan';
 import type { TlsOptions } from '../config/options.js';
+import { errorMessage } from '../errors/message.js';
 import { maskCredentials } from '../log/mask.js';
-import { splitUrls } from '../transport/connection.js';
+import { connectFirstReachable, inspectQueue } from '../transport/direct.js';
+import { withTimeout } from '../transport/timeout.js';
 
 /** Ready messages in a worker's queues: work, retry (all retry queues together) and dead. */
 export interface QueueDepth {
@@ -64,13 +65,8 @@ export class QueueDepthProbe {
 
   async #refresh(): Promise<QueueDepth | undefined> {
     const timeoutMs = this.#options.timeoutMs ?? 2000;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`the broker did not answer within ${timeoutMs} ms`)), timeoutMs);
-      timer.unref();
-    });
     try {
-      const value = await Promise.race([this.#query(), timeout]);
+      const value = await withTimeout(this.#query(), timeoutMs, 'reading queue depths from the broker');
       this.#cached = { at: performance.now(), value };
       if (this.#failing) this.#options.logger.info('metrics: queue depths readable again');
       this.#failing = false;
@@ -79,32 +75,27 @@ export class QueueDepthProbe {
       this.#cached = undefined;
       if (!this.#failing && !this.#closed) {
         this.#options.logger.warn(
-          { error: maskCredentials(error instanceof Error ? error.message : String(error)) },
+          { error: maskCredentials(errorMessage(error)) },
           'metrics: cannot read queue depths; jworker_queue_messages is left out until the broker answers',
         );
       }
       this.#failing = true;
       return undefined;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   async #query(): Promise<QueueDepth> {
     const connection = await this.#connect();
     const { work, dead, retry } = this.#options;
-    const channel = await connection.createChannel();
-    channel.on('error', () => {});
-    try {
-      const depth = async (queue: string) => (await channel.checkQueue(queue)).messageCount;
-      const workCount = await depth(work);
-      const deadCount = await depth(dead);
-      let retryCount = 0;
-      for (const name of retry) retryCount += await countOrZero(connection, name);
-      return { work: workCount, retry: retryCount, dead: deadCount };
-    } finally {
-      await channel.close().catch(() => {});
-    }
+    const count = async (queue: string) => {
+      const info = await inspectQueue(connection, queue);
+      if (!info) throw new Error(`queue ${queue} does not exist`);
+      return info.messageCount;
+    };
+    let retryCount = 0;
+    // A retry queue the worker has not declared yet (or that was deleted) holds nothing.
+    for (const name of retry) retryCount += (await inspectQueue(connection, name))?.messageCount ?? 0;
+    return { work: await count(work), retry: retryCount, dead: await count(dead) };
   }
 
   async #connect(): Promise<ChannelModel> {
@@ -117,44 +108,21 @@ export class QueueDepthProbe {
   }
 
   async #open(): Promise<ChannelModel> {
-    let lastError: unknown;
-    for (const url of splitUrls(this.#options.amqpUrl)) {
-      try {
-        const connection = await amqplib.connect(url, {
-          ...(this.#options.tls as object | undefined),
-          timeout: this.#options.timeoutMs ?? 2000,
-          clientProperties: { connection_name: this.#options.connectionName },
-        });
-        const forget = () => {
-          if (this.#connection === connection) this.#connection = undefined;
-        };
-        connection.on('error', forget);
-        connection.on('close', forget);
-        if (this.#closed) {
-          await connection.close().catch(() => {});
-          throw new Error('the metrics probe is closed');
-        }
-        this.#connection = connection;
-        return connection;
-      } catch (error) {
-        lastError = error;
-      }
+    const connection = await connectFirstReachable(this.#options.amqpUrl, {
+      tls: this.#options.tls,
+      timeoutMs: this.#options.timeoutMs ?? 2000,
+      connectionName: this.#options.connectionName,
+    });
+    const forget = () => {
+      if (this.#connection === connection) this.#connection = undefined;
+    };
+    connection.on('error', forget);
+    connection.on('close', forget);
+    if (this.#closed) {
+      await connection.close().catch(() => {});
+      throw new Error('the metrics probe is closed');
     }
-    throw lastError instanceof Error ? lastError : new Error(String(lastError));
-  }
-}
-
-/** A retry queue the worker has not declared yet (or that was deleted) holds nothing: count 0, on its own channel. */
-async function countOrZero(connection: ChannelModel, queue: string): Promise<number> {
-  let channel: Channel | undefined;
-  try {
-    channel = await connection.createChannel();
-    channel.on('error', () => {});
-    const { messageCount } = await channel.checkQueue(queue);
-    return messageCount;
-  } catch {
-    return 0;
-  } finally {
-    await channel?.close().catch(() => {});
+    this.#connection = connection;
+    return connection;
   }
 }

@@ -1,13 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ProgressStats } from '../progress/events.js';
-import type { TaskOutcome, TaskRecord, WorkerEventMap, WorkerState } from '../worker/base-worker.js';
+import { DEAD_LETTER_REASONS, TASK_OUTCOMES, type TaskRecord, type WorkerEventMap, type WorkerState } from '../worker/worker-events.js';
 import type { QueueDepth } from './queue-depth.js';
 
-/** The `outcome` label of `jworker_tasks_total`: a worker's `failed` is counted as `dead_lettered`. */
-export type OutcomeLabel = 'completed' | 'retried' | 'dead_lettered' | 'abandoned' | 'unrecorded';
-
-const OUTCOMES: readonly OutcomeLabel[] = ['completed', 'retried', 'dead_lettered', 'abandoned', 'unrecorded'];
-const DEAD_REASONS = ['permanent', 'exhausted', 'invalid'] as const;
 const PROGRESS_RESULTS = ['sent', 'dropped', 'failed'] as const;
 const QUEUE_KINDS = ['work', 'retry', 'dead'] as const;
 
@@ -15,23 +10,6 @@ const QUEUE_KINDS = ['work', 'retry', 'dead'] as const;
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 /** Attempt numbers. */
 export const ATTEMPT_BUCKETS = [1, 2, 3, 4, 5, 6, 8, 10, 15, 20];
-
-/** Maps a {@link TaskOutcome} to its metric label. */
-export function outcomeLabel(outcome: TaskOutcome): OutcomeLabel {
-  switch (outcome) {
-    case 'completed':
-    case 'retried':
-    case 'abandoned':
-    case 'unrecorded':
-      return outcome;
-    case 'failed':
-      return 'dead_lettered';
-    default: {
-      const exhaustive: never = outcome;
-      throw new Error(`unknown task outcome ${String(exhaustive)}`);
-    }
-  }
-}
 
 /** What the metrics read from a worker. A structural slice of BaseWorker, so tests can feed a fake. */
 export interface MetricsSource {
@@ -76,7 +54,7 @@ export function createWorkerMetrics(source: MetricsSource, options: WorkerMetric
   });
   const deadLettered = new Counter({
     name: 'jworker_dead_lettered_total',
-    help: 'Tasks moved to the dead-letter queue by this worker, by reason: permanent, exhausted (out of attempts) or invalid.',
+    help: 'Tasks moved to the dead-letter queue by this worker, by reason: permanent, exhausted (out of attempts), invalid or internal.',
     labelNames: ['worker_type', 'queue', 'reason'] as const,
     registers,
   });
@@ -149,8 +127,8 @@ export function createWorkerMetrics(source: MetricsSource, options: WorkerMetric
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   // Start every series at zero, so rate() and increase() see the first event.
-  for (const outcome of OUTCOMES) tasks.inc({ ...base, outcome }, 0);
-  for (const reason of DEAD_REASONS) deadLettered.inc({ ...base, reason }, 0);
+  for (const outcome of TASK_OUTCOMES) tasks.inc({ ...base, outcome }, 0);
+  for (const reason of DEAD_LETTER_REASONS) deadLettered.inc({ ...base, reason }, 0);
   for (const result of PROGRESS_RESULTS) progress.inc({ ...base, result }, 0);
   reconnects.inc(base, 0);
   connectedGauge.set(base, 0);
@@ -158,7 +136,7 @@ export function createWorkerMetrics(source: MetricsSource, options: WorkerMetric
   let connected = false;
   let connections = 0;
   const onTaskEnd = (record: TaskRecord) => {
-    const outcome = outcomeLabel(record.outcome);
+    const { outcome } = record;
     tasks.inc({ ...base, outcome });
     duration.observe({ ...base, outcome }, record.durationMs / 1000);
     attempts.observe(base, record.attempt);

@@ -1,18 +1,23 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Logger from 'bunyan';
-import { topology } from '../transport/topology.js';
-import type { BaseWorker } from '../worker/base-worker.js';
+import type { TlsOptions } from '../config/options.js';
+import { queueNames } from '../wire/names.js';
+import { type TopologyOptions, topology } from '../wire/topology.js';
 import { type HealthAnswer, liveness, readiness } from './health.js';
 import { QueueDepthProbe } from './queue-depth.js';
-import { createWorkerMetrics } from './registry.js';
+import { createWorkerMetrics, type MetricsSource } from './registry.js';
 
-/** Options of {@link startMetricsServer}. */
-export interface MetricsServerOptions {
+/** Options of {@link startMetricsServer}: where to listen, and the worker's queues (to read their depths). */
+export interface MetricsServerOptions extends TopologyOptions {
   /** The port; 0 picks a free one (read it back from `port`). */
   readonly port: number;
   readonly host: string;
   readonly logger: Logger;
+  readonly workerType: string;
+  /** For the queue-depth probe's own connection. */
+  readonly amqpUrl: string;
+  readonly tls: TlsOptions | undefined;
 }
 
 /** A running metrics server. */
@@ -24,28 +29,25 @@ export interface MetricsServer {
 }
 
 /**
- * Serves `/metrics` (Prometheus text), `/healthz` (liveness) and `/readyz` (readiness) for one worker.
- * Called by BaseWorker after the configuration is resolved, when `metricsPort` is set.
+ * Serves `/metrics` (Prometheus text), `/healthz` (liveness) and `/readyz` (readiness) for one worker, read through
+ * `source` (its events, state and counters). Started by BaseWorker once its configuration is resolved.
  */
-export async function startMetricsServer(worker: BaseWorker<unknown, unknown>, options: MetricsServerOptions): Promise<MetricsServer> {
-  const cfg = worker.resolvedConfig;
-  if (!cfg) throw new Error('startMetricsServer: the worker has no resolved configuration yet (call it from start())');
-  // getWorkerType() is protected; the metrics are part of the runtime, so they may read it.
-  const workerType = worker.workerType;
-  const specs = topology(cfg);
+export async function startMetricsServer(source: MetricsSource, options: MetricsServerOptions): Promise<MetricsServer> {
+  const { workerType, queue } = options;
+  const names = queueNames(queue);
   const probe = new QueueDepthProbe({
-    amqpUrl: cfg.amqpUrl,
-    tls: cfg.tls,
-    work: cfg.queue,
-    dead: `${cfg.queue}.dead`,
-    retry: specs.filter((spec) => spec.name.startsWith(`${cfg.queue}.retry.`)).map((spec) => spec.name),
+    amqpUrl: options.amqpUrl,
+    tls: options.tls,
+    work: names.work,
+    dead: names.dead,
+    retry: topology(options)
+      .map((spec) => spec.name)
+      .filter((name) => name !== names.work && name !== names.dead),
     logger: options.logger,
-    connectionName: `jworker metrics ${workerType} ${cfg.queue} pid ${process.pid}`,
+    connectionName: `jworker metrics ${workerType} ${queue} pid ${process.pid}`,
   });
-  const metrics = createWorkerMetrics(worker, { workerType, queue: cfg.queue, queueDepth: () => probe.read() });
+  const metrics = createWorkerMetrics(source, { workerType, queue, queueDepth: () => probe.read() });
 
-  // A client that trickles its request holds a socket: bound how long headers and the whole request may take, checked
-  // every second (Node's default check runs every 30 s).
   const server = createServer(
     { headersTimeout: 5_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 },
     (request, response) => {
@@ -77,9 +79,9 @@ export async function startMetricsServer(worker: BaseWorker<unknown, unknown>, o
         return;
       }
       case '/healthz':
-        return json(response, liveness(worker.state));
+        return json(response, liveness(source.state));
       case '/readyz':
-        return json(response, readiness(worker.state, metrics.connected));
+        return json(response, readiness(source.state, metrics.connected));
       default:
         response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: try /metrics, /healthz or /readyz\n');
     }

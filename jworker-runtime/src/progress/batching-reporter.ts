@@ -1,11 +1,12 @@
 import type Logger from 'bunyan';
+import type { ProgressSettings } from '../config/progress-settings.js';
 import { maskCredentials, redact } from '../log/mask.js';
 import { jitteredDelayMs, type RetryPolicy } from '../retry/backoff.js';
+import type { TaskEvent } from '../wire/task-event.js';
 import { DropWarning } from './drop-warning.js';
 import { EventBuffer } from './event-buffer.js';
-import type { ProgressStats, TaskEvent, TaskEventSink } from './events.js';
+import type { ProgressStats, TaskEventSink } from './events.js';
 import type { SendBatch, SendResult } from './graphql-transport.js';
-import type { ProgressSettings } from './settings.js';
 
 /** A batch the endpoint rejects this many times in a row is given up (counted as `failed`), so it cannot block the rest. */
 export const MAX_REJECTIONS = 3;

@@ -1,4 +1,4 @@
-import type { TaskEvent } from './events.js';
+import type { TaskEvent } from '../wire/task-event.js';
 
 /** One buffered event; `event` is undefined once the slot is dead (sent, dropped or given up). */
 interface Slot {

@@ -1,9 +1,9 @@
 import { ClientError, GraphQLClient } from 'graphql-request';
+import type { ProgressSettings } from '../config/progress-settings.js';
 import { redact } from '../log/mask.js';
-import type { TaskEvent } from './events.js';
+import { safeStringify } from '../log/safe-json.js';
+import type { TaskEvent } from '../wire/task-event.js';
 import { createHttpFetch } from './http-fetch.js';
-import { safeStringify } from './safe-json.js';
-import type { ProgressSettings } from './settings.js';
 
 /**
  * How one request ended. `retry`: the endpoint could not be reached or answered 408/429/5xx (send again, with backoff).

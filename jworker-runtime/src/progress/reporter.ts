@@ -1,10 +1,10 @@
 import type Logger from 'bunyan';
 import type { ProgressOptions } from '../config/options.js';
+import { normalizeProgressOptions, type ProgressSettings } from '../config/progress-settings.js';
 import { secretsOf } from '../log/mask.js';
 import { BatchingReporter } from './batching-reporter.js';
 import type { TaskEventSink } from './events.js';
 import { createGraphqlTransport } from './graphql-transport.js';
-import { normalizeProgressOptions } from './settings.js';
 
 /** What the reporter needs from its worker. */
 export interface ProgressReporterDeps {
@@ -25,7 +25,11 @@ export interface ProgressReporterDeps {
  * await sink.close(5000);
  */
 export function createProgressReporter(options: ProgressOptions, deps: ProgressReporterDeps): TaskEventSink {
-  const settings = normalizeProgressOptions(options);
+  return reporterFor(normalizeProgressOptions(options), deps);
+}
+
+/** {@link createProgressReporter} for settings already checked (a worker's resolved configuration). */
+export function reporterFor(settings: ProgressSettings, deps: ProgressReporterDeps): TaskEventSink {
   const secrets = [...new Set([...deps.secrets, ...secretsOf({ progress: settings })])];
   return new BatchingReporter(settings, createGraphqlTransport(settings, secrets), deps.logger, secrets);
 }

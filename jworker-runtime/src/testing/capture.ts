@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import type Logger from 'bunyan';
 import bunyan from 'bunyan';
 import { errorSerializer } from '../log/logger.js';
-import type { TaskEvent, TaskEventSink } from '../progress/events.js';
+import type { TaskEventSink } from '../progress/events.js';
+import type { TaskEvent } from '../wire/task-event.js';
 
 /** A sink that keeps every task event, in order. */
 export function recordingSink(): { sink: TaskEventSink; events: TaskEvent[] } {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { normalizeConfig } from '../config/normalize.js';
 import type { WorkerConfig } from '../config/options.js';
-import type { TaskEvent } from '../progress/events.js';
+import type { TaskEvent } from '../wire/task-event.js';
 import { runAttempt } from '../worker/attempt.js';
-import { type BaseWorker, RUN_ATTEMPT } from '../worker/base-worker.js';
+import type { BaseWorker } from '../worker/base-worker.js';
+import { attemptHooks, hooksOf } from '../worker/hooks.js';
 import { capturingLogger, recordingSink } from './capture.js';
 
 /** Options for {@link runTask}. */
@@ -15,21 +17,24 @@ export interface RunTaskOptions {
   readonly redelivered?: boolean;
   /** Used instead of the configuration the worker was constructed with (e.g. `retry.maxAttempts`, `taskTimeoutMs`). */
   readonly config?: WorkerConfig;
-  /** Aborting it aborts `context.signal`, as a forced stop would; the outcome is then `retry` (delivered again). */
+  /** Aborting it aborts `context.signal`, as a forced stop would; the outcome is then `retried` (delivered again). */
   readonly signal?: AbortSignal;
 }
 
 /** What one attempt did. */
 export interface RunTaskResult<TResult = unknown> {
-  /** `completed`; `retry` (transient error, attempts left); `failed` (permanent, invalid payload, or last attempt). */
-  readonly outcome: 'completed' | 'retry' | 'failed';
+  /**
+   * What the worker would record: `completed`; `retried` (transient error, attempts left, or a forced stop);
+   * `dead_lettered` (permanent, invalid payload, or the last attempt). The words of `TaskOutcome`.
+   */
+  readonly outcome: 'completed' | 'retried' | 'dead_lettered';
   /** What `executeTask` returned, for `completed`. */
   readonly result?: TResult;
-  /** What was thrown (or the validation / timeout error), for `retry` and `failed`. */
+  /** What was thrown (or the validation / timeout error), for `retried` and `dead_lettered`. */
   readonly error?: unknown;
-  /** For `failed`: why the task would go to the dead-letter queue. */
+  /** For `dead_lettered`: why the task would go to the dead-letter queue. */
   readonly reason?: 'permanent' | 'exhausted' | 'invalid';
-  /** For `retry`: the delay before the next attempt, in ms. */
+  /** For `retried`: the delay before the next attempt, in ms. */
   readonly retryDelayMs?: number;
   /** The task events the attempt emitted, in order (what the GraphQL endpoint would receive). */
   readonly events: TaskEvent[];
@@ -62,7 +67,8 @@ export async function runTask<TTask, TResult>(
   const payload = wireCopy(task);
   const { logger, records } = capturingLogger('jworker-test');
   const { sink, events } = recordingSink();
-  const hooks = worker[RUN_ATTEMPT]().hooks(logger, sink, options.config);
+  const access = hooksOf<TTask, TResult>(worker);
+  const hooks = attemptHooks(access, normalizeConfig(options.config ?? access.config, access.workerType()), logger, sink);
 
   const controller = new AbortController();
   const signal = options.signal;
@@ -80,13 +86,13 @@ export async function runTask<TTask, TResult>(
     switch (outcome.status) {
       case 'completed':
         return { outcome: 'completed', result: outcome.result, events, logs: records };
-      case 'retry':
-        return { outcome: 'retry', error: outcome.error, retryDelayMs: outcome.delayMs, events, logs: records };
-      case 'failed':
-        return { outcome: 'failed', error: outcome.error, reason: outcome.reason, events, logs: records };
+      case 'retried':
+        return { outcome: 'retried', error: outcome.error, retryDelayMs: outcome.delayMs, events, logs: records };
+      case 'dead_lettered':
+        return { outcome: 'dead_lettered', error: outcome.error, reason: outcome.reason, events, logs: records };
       case 'abandoned':
         // A forced stop records nothing: the broker delivers the task again.
-        return { outcome: 'retry', error: outcome.error, events, logs: records };
+        return { outcome: 'retried', error: outcome.error, events, logs: records };
       default: {
         const exhaustive: never = outcome;
         throw new Error(`unknown attempt outcome ${String(exhaustive)}`);

@@ -43,11 +43,6 @@ export class AckBatcher {
     this.#done.delete(deliveryTag);
   }
 
-  /** Deliveries neither acked nor forgotten. */
-  get outstanding(): number {
-    return this.#outstanding.size;
-  }
-
   /** Sends the acks gathered since the last flush. */
   flush(): void {
     this.#scheduled = false;

@@ -1,16 +1,9 @@
 import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import amqp from 'amqp-connection-manager';
 import type Logger from 'bunyan';
+import { splitUrls } from '../config/amqp-url.js';
 import type { TlsOptions } from '../config/options.js';
 import { maskCredentials } from '../log/mask.js';
-
-/** Splits `AMQP_URL` on commas: several URLs are the nodes of a cluster, tried in turn. */
-export function splitUrls(amqpUrl: string): string[] {
-  return amqpUrl
-    .split(',')
-    .map((url) => url.trim())
-    .filter((url) => url.length > 0);
-}
 
 /** Delay before reconnect attempt `failures + 1`: nothing after a first loss, then 0.5 s doubling to 15 s. */
 export function reconnectDelayMs(failures: number): number {

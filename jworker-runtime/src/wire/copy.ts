@@ -1,4 +1,5 @@
-import type { MessageProperties } from 'amqplib';
+import type { MessageProperties, Options } from 'amqplib';
+import { type DeadLetterReason, HEADERS } from './headers.js';
 
 type Headers = Readonly<Record<string, unknown>>;
 
@@ -70,4 +71,56 @@ export function copiedProperties(properties: Partial<MessageProperties>, headers
     priority: properties.priority as number | undefined,
     headers,
   };
+}
+
+/** What a retry copy says of the attempt before it. */
+export interface RetryNote {
+  readonly nextAttempt: number;
+  /** The failed attempt's error (secrets removed, truncated). */
+  readonly lastError: string;
+  /** A per-message TTL shorter than the retry queue's (jitter). */
+  readonly expirationMs?: number;
+}
+
+/** The copy of a task published to a retry queue: the producer's headers, the next attempt and the last error. */
+export function retryCopy(properties: Partial<MessageProperties>, taskId: string, note: RetryNote): Options.Publish {
+  const headers = { ...producerHeaders(properties.headers), [HEADERS.attempt]: note.nextAttempt, [HEADERS.lastError]: note.lastError };
+  const copy: Options.Publish = { ...copiedProperties(properties, headers), messageId: taskId };
+  if (note.expirationMs !== undefined) copy.expiration = String(note.expirationMs);
+  return copy;
+}
+
+/** Why a task was dead-lettered, as its dead letter's headers say. */
+export interface DeadLetterNote {
+  /** The error (secrets removed, truncated). */
+  readonly error: string;
+  readonly code: string;
+  readonly reason: DeadLetterReason;
+  /** Attempts made. */
+  readonly attempts: number;
+  readonly workerType: string;
+}
+
+/** The copy of a task published to `<queue>.dead`: the producer's headers and the failure headers. */
+export function deadLetterCopy(properties: Partial<MessageProperties>, taskId: string, note: DeadLetterNote): Options.Publish {
+  const headers = {
+    ...producerHeaders(properties.headers),
+    [HEADERS.error]: note.error,
+    [HEADERS.errorCode]: note.code,
+    [HEADERS.reason]: note.reason,
+    [HEADERS.attempts]: note.attempts,
+    [HEADERS.workerType]: note.workerType,
+    [HEADERS.failedAt]: new Date().toISOString(),
+  };
+  return { ...copiedProperties(properties, headers), messageId: taskId };
+}
+
+/** A dead letter sent back to its work queue by a replay: the producer's headers, none of the failure ones. */
+export function replayCopy(properties: Partial<MessageProperties>): Options.Publish {
+  return { ...copiedProperties(properties, producerHeaders(properties.headers)), mandatory: true };
+}
+
+/** A message a walk puts back at the tail of its queue, identical but for routing headers and the delivery count. */
+export function walkedCopy(properties: Partial<MessageProperties>): Options.Publish {
+  return { ...copiedProperties(properties, sameHeaders(properties.headers)), mandatory: true };
 }

@@ -1,4 +1,4 @@
-import { queueNames } from '../transport/names.js';
+import { queueNames } from './names.js';
 
 /** RabbitMQ's direct reply-to pseudo-queue; the broker hands workers `amq.rabbitmq.reply-to.<suffix>`. */
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';

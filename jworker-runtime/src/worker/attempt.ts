@@ -1,10 +1,13 @@
 import type Logger from 'bunyan';
+import { errorCode, errorMessage } from '../errors/message.js';
 import { isTaskValidationError, TaskTimeoutError, TaskValidationError, WorkerError } from '../errors/worker-error.js';
-import { noopEventSink, type TaskEvent, type TaskEventSink, type TaskStatus } from '../progress/events.js';
+import { noopEventSink, type TaskEventSink } from '../progress/events.js';
 import { decideRetry, jitteredDelayMs, type RetryPolicy } from '../retry/backoff.js';
+import type { TaskEvent, TaskStatus } from '../wire/task-event.js';
 import { isoNow } from './iso-clock.js';
 import { TaskAbort } from './task-abort.js';
 import type { TaskContext } from './task-context.js';
+import type { TaskOutcome } from './worker-events.js';
 
 /** The parts of a worker one attempt needs. BaseWorker provides them; so does the test harness. */
 export interface AttemptHooks<TTask, TResult> {
@@ -13,7 +16,8 @@ export interface AttemptHooks<TTask, TResult> {
   readonly retry: RetryPolicy;
   readonly taskTimeoutMs: number;
   readonly logger: Logger;
-  readonly events: TaskEventSink;
+  /** Where task events go: the progress reporter, a recording sink in tests, or nowhere. */
+  readonly sink: TaskEventSink;
   validate(raw: unknown): TTask | Promise<TTask>;
   execute(task: TTask, context: TaskContext): Promise<TResult>;
   isPermanent(error: unknown, task: TTask): boolean;
@@ -37,38 +41,21 @@ export interface AttemptInput {
   readonly serializeResult?: boolean;
 }
 
-/** How one attempt ended. */
+/** How one attempt ended: what is to be recorded (the {@link TaskOutcome} words, before they are made true). */
 export type AttemptOutcome<TResult> =
   /** `resultJson` is the result as JSON, when `serializeResult` asked for it. */
   | { readonly status: 'completed'; readonly result: TResult; readonly resultJson?: string }
   /** `queueDelayMs` names the retry queue; `delayMs` is the delay with jitter. */
   | {
-      readonly status: 'retry';
+      readonly status: 'retried';
       readonly error: unknown;
       readonly delayMs: number;
       readonly queueDelayMs: number;
       readonly nextAttempt: number;
     }
-  | { readonly status: 'failed'; readonly error: unknown; readonly reason: 'permanent' | 'exhausted' | 'invalid' }
+  | { readonly status: 'dead_lettered'; readonly error: unknown; readonly reason: 'permanent' | 'exhausted' | 'invalid' }
   /** Forced stop: no outcome is recorded; the broker delivers the task again. */
   | { readonly status: 'abandoned'; readonly error: unknown };
-
-/** The message of any thrown value. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'string') return error;
-  try {
-    return JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
-  }
-}
-
-/** The code of an error, if it carries a string one. */
-export function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
 
 function clampPercent(percent: number): number {
   if (!Number.isFinite(percent)) return 0;
@@ -95,16 +82,16 @@ export async function runAttempt<TTask, TResult>(
 ): Promise<AttemptOutcome<TResult>> {
   const { taskId, attempt } = input;
   const abort = input.controller instanceof TaskAbort ? input.controller : TaskAbort.follow(input.controller);
-  const { workerType, queue, events } = hooks;
+  const { workerType, queue, sink } = hooks;
   const maxAttempts = hooks.retry.maxAttempts;
   // With reporting off, no event objects are built at all.
-  const reporting = events !== noopEventSink;
+  const reporting = sink !== noopEventSink;
   const emit = (status: TaskStatus, fields?: Partial<TaskEvent>): void => {
     const event: TaskEvent =
       fields === undefined
         ? { taskId, workerType, queue, attempt, maxAttempts, status, timestamp: isoNow() }
         : { taskId, workerType, queue, attempt, maxAttempts, status, ...fields, timestamp: isoNow() };
-    events.emit(event);
+    sink.emit(event);
   };
 
   let task: TTask;
@@ -120,7 +107,7 @@ export async function runAttempt<TTask, TResult>(
           ...(errorCode(error) === undefined ? {} : { code: errorCode(error) }),
         });
     if (reporting) emit('FAILED', { error: invalid.message });
-    return { status: 'failed', error: invalid, reason: 'invalid' };
+    return { status: 'dead_lettered', error: invalid, reason: 'invalid' };
   }
 
   let finished = false;
@@ -188,7 +175,7 @@ export async function runAttempt<TTask, TResult>(
           cause: error,
         });
         if (reporting) emit('FAILED', { error: unsendable.message });
-        return { status: 'failed', error: unsendable, reason: 'permanent' };
+        return { status: 'dead_lettered', error: unsendable, reason: 'permanent' };
       }
     }
     if (reporting) emit('COMPLETED', { percent: 100, result });
@@ -218,10 +205,10 @@ export async function runAttempt<TTask, TResult>(
           message: `retrying in ${delayMs} ms (attempt ${decision.nextAttempt} of ${maxAttempts})`,
         });
       }
-      return { status: 'retry', error, delayMs, queueDelayMs: decision.delayMs, nextAttempt: decision.nextAttempt };
+      return { status: 'retried', error, delayMs, queueDelayMs: decision.delayMs, nextAttempt: decision.nextAttempt };
     }
     if (reporting) emit('FAILED', { error: errorMessage(error) });
-    return { status: 'failed', error, reason: decision.reason };
+    return { status: 'dead_lettered', error, reason: decision.reason };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HEADERS, parseAttemptHeader } from '../transport/headers.js';
+import { HEADERS, parseAttemptHeader } from '../wire/headers.js';
 
 /** What a delivery must carry to be decoded: the AMQP body and the few properties jworker reads. */
 export interface RawDelivery {

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors/message.js';
 import { createLogger } from '../log/logger.js';
 import type { BaseWorker } from './base-worker.js';
 
@@ -27,7 +28,7 @@ export async function runWorker(
     worker = typeof workerOrFactory === 'function' ? workerOrFactory() : workerOrFactory;
   } catch (error) {
     const logger = createLogger('jworker', 'info');
-    logger.fatal({ err: error }, 'worker failed to start: %s', error instanceof Error ? error.message : String(error));
+    logger.fatal({ err: error }, 'worker failed to start: %s', errorMessage(error));
     process.exitCode = 1;
     if (options.exit ?? true) process.exit(1);
     return;
@@ -60,7 +61,7 @@ export async function runWorker(
   try {
     await worker.start();
   } catch (error) {
-    worker.logger.fatal({ err: error }, 'worker failed to start: %s', error instanceof Error ? error.message : String(error));
+    worker.logger.fatal({ err: error }, 'worker failed to start: %s', errorMessage(error));
     await worker.stop().catch(() => {});
     finish(1);
   }

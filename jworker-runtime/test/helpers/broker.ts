@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { GetMessage } from 'amqplib';
 import amqplib from 'amqplib';
+import { normalizeConfig } from '../../src/config/normalize.js';
+import type { RetryOptions } from '../../src/config/options.js';
+import { topology } from '../../src/wire/topology.js';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -41,17 +44,12 @@ export async function rawBroker() {
         out.push(message);
       }
     },
-    /** Deletes a work queue and all its derived queues. */
-    async deleteAll(queue: string): Promise<void> {
+    /** Deletes a work queue and every queue its worker declares with the retry policy `retry` (the default one if absent). */
+    async deleteAll(queue: string, retry: RetryOptions = {}): Promise<void> {
       const del = await connection.createChannel();
       del.on('error', () => {});
-      for (const name of [queue, `${queue}.dead`]) await del.deleteQueue(name).catch(() => {});
+      for (const spec of topology(normalizeConfig({ retry }, queue))) await del.deleteQueue(spec.name).catch(() => {});
       await del.close().catch(() => {});
-      // Retry queues are named by delay; delete the ones the tests' policies produce.
-      const del2 = await connection.createChannel();
-      del2.on('error', () => {});
-      for (const delay of RETRY_DELAYS_USED) await del2.deleteQueue(`${queue}.retry.${delay}`).catch(() => {});
-      await del2.close().catch(() => {});
     },
     async close(): Promise<void> {
       await channel.close().catch(() => {});
@@ -61,12 +59,6 @@ export async function rawBroker() {
 }
 
 export type RawBroker = Awaited<ReturnType<typeof rawBroker>>;
-
-/** Every retry delay the tests configure, so teardown can delete their queues. */
-export const RETRY_DELAYS_USED = [
-  0, 1, 10, 20, 40, 50, 80, 100, 150, 160, 200, 300, 320, 400, 500, 600, 640, 800, 1000, 1200, 1600, 2000, 2400, 3200, 4000, 8000, 16000,
-  30000, 60000, 300000,
-];
 
 /** Resolves when `check` returns true, polling every 20 ms; rejects after `timeoutMs` with `what`. */
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {

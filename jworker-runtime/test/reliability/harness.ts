@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { ExecutionContext } from 'ava';
+import { loadConfig } from '../../src/index.js';
 import { rawBroker, uniqueQueue } from '../helpers/broker.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/process.js';
 import { ensureUser, hasRabbitmqctl } from '../helpers/rabbitmqctl.js';
@@ -61,7 +62,7 @@ export async function scenario(t: ExecutionContext, env: Record<string, string> 
     await Promise.all(workers.map((w) => w.exited));
     await ledger.close();
     const broker = await rawBroker();
-    await broker.deleteAll(queue);
+    await broker.deleteAll(queue, loadConfig(env).retry);
     await broker.close();
   });
   return {

@@ -2,7 +2,7 @@ import type { ExecutionContext } from 'ava';
 import test from 'ava';
 import { walkLockName } from '../../src/cli/walk-queue.js';
 import { normalizeConfig } from '../../src/config/normalize.js';
-import { assertTopology } from '../../src/transport/topology.js';
+import { assertTopology } from '../../src/transport/declare.js';
 import { type RawBroker, rawBroker, uniqueQueue } from '../helpers/broker.js';
 import { cli } from '../helpers/cli.js';
 

@@ -64,7 +64,7 @@ test('retry and dead-letter copies of a task with CC and BCC headers reach no ot
       .filter((end) => end.taskId.startsWith('hostile-'))
       .map((end) => `${end.taskId}:${end.attempt}:${end.outcome}`)
       .sort(),
-    ['hostile-dead:1:failed', 'hostile-retry:1:retried', 'hostile-retry:2:completed'],
+    ['hostile-dead:1:dead_lettered', 'hostile-retry:1:retried', 'hostile-retry:2:completed'],
   );
   t.is((await broker.count(victim)).messageCount, 2, 'the producer’s two publishes, and no copy of ours');
   const [dead] = await broker.drain(`${queue}.dead`);

@@ -57,7 +57,7 @@ test('upstream errors quoting the secrets leak into no log line, header, reply, 
     worker.child.kill('SIGKILL');
     await worker.exited;
     await broker.channel.deleteQueue(replies).catch(() => {});
-    await broker.deleteAll(queue);
+    await broker.deleteAll(queue, { initialDelayMs: 3000, maxAttempts: 2 });
     await broker.close();
     await endpoint.close();
   });

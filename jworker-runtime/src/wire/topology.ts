@@ -1,4 +1,3 @@
-import type { ConfirmChannel } from 'amqplib';
 import { allRetryDelays, type RetryPolicy } from '../retry/backoff.js';
 import { queueNames } from './names.js';
 
@@ -60,11 +59,4 @@ export function topology(options: TopologyOptions): QueueSpec[] {
     });
   }
   return specs;
-}
-
-/** Declares every queue (idempotent; run again after each reconnect). */
-export async function assertTopology(channel: ConfirmChannel, options: TopologyOptions): Promise<void> {
-  for (const spec of topology(options)) {
-    await channel.assertQueue(spec.name, { durable: true, arguments: { ...spec.arguments } });
-  }
 }

@@ -14,9 +14,15 @@ export const HEADERS = {
   workerType: 'x-jworker-worker-type',
   /** Dead letters: ISO 8601 time of the failure. */
   failedAt: 'x-jworker-failed-at',
-  /** Dead letters: permanent, exhausted or invalid. */
+  /** Dead letters: why the task was dead-lettered, a {@link DeadLetterReason}. */
   reason: 'x-jworker-reason',
 } as const;
+
+/**
+ * Why a task was dead-lettered (the `x-jworker-reason` header): a permanent error, out of attempts, a message that
+ * can never be a task (unreadable, unsafe, refused), or an internal error of the runtime while handling it.
+ */
+export type DeadLetterReason = 'permanent' | 'exhausted' | 'invalid' | 'internal';
 
 /** Reads the attempt header: a positive integer, or absent (attempt 1). Returns an error message for anything else. */
 export function parseAttemptHeader(value: unknown): { attempt: number } | { problem: string } {

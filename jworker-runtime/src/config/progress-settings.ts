@@ -1,6 +1,6 @@
-import { checkNumber, Problems, urlProblem } from '../config/normalize.js';
-import type { ProgressOptions } from '../config/options.js';
-import type { TaskEvent } from './events.js';
+import type { TaskEvent } from '../wire/task-event.js';
+import type { ProgressOptions } from './options.js';
+import { checkNumber, Problems, urlProblem } from './problems.js';
 
 /** The mutation sent when no custom `document` is given. Matches `schema/progress.graphql`. */
 export const DEFAULT_DOCUMENT = `mutation ReportTaskEvents($events: [TaskEventInput!]!) {
@@ -62,6 +62,13 @@ function insecureTokenProblem(url: string): string | undefined {
  */
 export function normalizeProgressOptions(options: ProgressOptions): ProgressSettings {
   const p = new Problems();
+  const settings = checkProgressOptions(p, options);
+  p.throwIfAny();
+  return settings;
+}
+
+/** Like {@link normalizeProgressOptions}, adding each problem to `p` (so one error names every bad setting). */
+export function checkProgressOptions(p: Problems, options: ProgressOptions): ProgressSettings {
   const url = options.url;
   if (typeof url !== 'string') p.add('progress.url', url, 'an http:// or https:// URL (GRAPHQL_URL)');
   else {
@@ -92,38 +99,19 @@ export function normalizeProgressOptions(options: ProgressOptions): ProgressSett
   if (options.document === undefined && options.variables !== undefined && typeof options.variables !== 'function') {
     p.add('progress.variables', options.variables, 'a function');
   }
+  const integer = (name: keyof typeof PROGRESS_DEFAULTS, min: number, max: number): number =>
+    checkNumber(p, `progress.${name}`, options[name], PROGRESS_DEFAULTS[name], { min, max, integer: true });
   const settings: ProgressSettings = {
     url: url as string,
     token: options.token,
     headers,
-    flushIntervalMs: checkNumber(p, 'progress.flushIntervalMs', options.flushIntervalMs, PROGRESS_DEFAULTS.flushIntervalMs, {
-      min: 1,
-      max: MAX_TIMER_MS,
-      integer: true,
-    }),
-    maxBatchSize: checkNumber(p, 'progress.maxBatchSize', options.maxBatchSize, PROGRESS_DEFAULTS.maxBatchSize, {
-      min: 1,
-      max: 100_000,
-      integer: true,
-    }),
-    requestTimeoutMs: checkNumber(p, 'progress.requestTimeoutMs', options.requestTimeoutMs, PROGRESS_DEFAULTS.requestTimeoutMs, {
-      min: 1,
-      max: MAX_TIMER_MS,
-      integer: true,
-    }),
-    maxBufferedEvents: checkNumber(p, 'progress.maxBufferedEvents', options.maxBufferedEvents, PROGRESS_DEFAULTS.maxBufferedEvents, {
-      min: 1,
-      max: 10_000_000,
-      integer: true,
-    }),
-    flushTimeoutMs: checkNumber(p, 'progress.flushTimeoutMs', options.flushTimeoutMs, PROGRESS_DEFAULTS.flushTimeoutMs, {
-      min: 0,
-      max: MAX_TIMER_MS,
-      integer: true,
-    }),
+    flushIntervalMs: integer('flushIntervalMs', 1, MAX_TIMER_MS),
+    maxBatchSize: integer('maxBatchSize', 1, 100_000),
+    requestTimeoutMs: integer('requestTimeoutMs', 1, MAX_TIMER_MS),
+    maxBufferedEvents: integer('maxBufferedEvents', 1, 10_000_000),
+    flushTimeoutMs: integer('flushTimeoutMs', 0, MAX_TIMER_MS),
     document: options.document ?? DEFAULT_DOCUMENT,
     variables: options.variables ?? defaultVariables,
   };
-  p.throwIfAny();
   return settings;
 }

@@ -1,0 +1,41 @@
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { AckBatcher } from './ack-batcher.js';
+import { publishConfirmed } from './publish.js';
+
+/**
+ * One message as the consumer received it, with the only ways to settle it: publish on its own channel (confirmed),
+ * ack it (batched) or return it to its queue. Delivery tags die with their channel, so every settlement goes through
+ * the channel the message came on.
+ */
+export class Delivery {
+  readonly message: ConsumeMessage;
+  readonly #channel: ConfirmChannel;
+  readonly #acks: AckBatcher;
+
+  constructor(channel: ConfirmChannel, acks: AckBatcher, message: ConsumeMessage) {
+    this.#channel = channel;
+    this.#acks = acks;
+    this.message = message;
+    acks.track(message.fields.deliveryTag);
+  }
+
+  /** Publishes on this delivery's channel and resolves once the broker confirmed it. */
+  publish(queue: string, content: Buffer, options: Options.Publish): Promise<void> {
+    return publishConfirmed(this.#channel, queue, content, options);
+  }
+
+  /** The outcome is safe on the broker: ack with the next batch. */
+  ack(): void {
+    this.#acks.ack(this.message.fields.deliveryTag);
+  }
+
+  /** Gives the message back to its queue now (nack with requeue); if the channel is gone, the broker does it. */
+  requeue(): void {
+    this.#acks.forget(this.message.fields.deliveryTag);
+    try {
+      this.#channel.nack(this.message, false, true);
+    } catch {
+      // The channel is gone: the broker returns the message to the queue by itself.
+    }
+  }
+}

@@ -1,0 +1,180 @@
+import type { EventEmitter } from 'node:events';
+import type Logger from 'bunyan';
+import type { ResolvedConfig } from '../config/normalize.js';
+import { errorMessage } from '../errors/message.js';
+import { redact } from '../log/mask.js';
+import type { Delivery } from '../transport/delivery.js';
+import { HEADERS, parseAttemptHeader } from '../wire/headers.js';
+import { queueNames } from '../wire/names.js';
+import { replyPatterns, replyToProblem } from '../wire/reply.js';
+import { type AttemptHooks, type AttemptOutcome, runAttempt } from './attempt.js';
+import { decodeDelivery } from './decode.js';
+import type { InFlight } from './in-flight.js';
+import { isoNow } from './iso-clock.js';
+import { type RecordContext, recordOutcome, salvage } from './outcome.js';
+import { logOutcome } from './outcome-log.js';
+import { TaskAbort } from './task-abort.js';
+import type { TaskOutcome, TaskRecord, WorkerEventMap } from './worker-events.js';
+
+/** Everything a {@link DeliveryHandler} works with, all known once the worker has started. */
+export interface DeliveryHandlerOptions<TTask, TResult> {
+  readonly cfg: ResolvedConfig;
+  readonly hooks: AttemptHooks<TTask, TResult>;
+  readonly logger: Logger;
+  /** Where `taskStart` and `taskEnd` go. */
+  readonly events: Pick<EventEmitter<WorkerEventMap>, 'emit'>;
+  readonly inFlight: InFlight;
+  /** Kept out of every error text the handler writes. */
+  readonly secrets: readonly string[];
+}
+
+/** At most this many causes of unroutable replies are logged, one line each. */
+const MAX_UNROUTABLE_CAUSES = 100;
+
+/**
+ * Handles each delivery from arrival to ack: decode it, check its reply queue, run the attempt, record the outcome on
+ * the broker, log the end line and emit `taskEnd`. A delivery that hits an error outside the attempt is salvaged to the
+ * dead-letter queue; nothing is left unacked.
+ */
+export class DeliveryHandler<TTask, TResult> {
+  readonly #cfg: ResolvedConfig;
+  readonly #hooks: AttemptHooks<TTask, TResult>;
+  readonly #logger: Logger;
+  readonly #events: Pick<EventEmitter<WorkerEventMap>, 'emit'>;
+  readonly #inFlight: InFlight;
+  readonly #record: RecordContext;
+  readonly #replyAllowed: (name: string) => boolean;
+  /** Causes of unroutable replies already logged. */
+  readonly #unroutable = new Set<string>();
+
+  constructor(options: DeliveryHandlerOptions<TTask, TResult>) {
+    this.#cfg = options.cfg;
+    this.#hooks = options.hooks;
+    this.#logger = options.logger;
+    this.#events = options.events;
+    this.#inFlight = options.inFlight;
+    const { secrets } = options;
+    this.#record = {
+      names: queueNames(options.cfg.queue),
+      workerType: options.hooks.workerType,
+      text: (error) => redact(errorMessage(error), secrets),
+    };
+    this.#replyAllowed = replyPatterns(options.cfg.replyToAllow);
+  }
+
+  /** Takes one delivery; its work goes on asynchronously. Never throws. */
+  handle(delivery: Delivery): void {
+    this.#inFlight.enter();
+    void this.#handle(delivery);
+  }
+
+  /** A reply came back unroutable: logged once per cause (a direct reply-to caller gone, a missing reply queue). */
+  unroutableReply(replyTo: string): void {
+    const cause = replyTo.startsWith('amq.rabbitmq.reply-to.') ? 'direct reply-to' : replyTo;
+    if (this.#unroutable.has(cause) || this.#unroutable.size > MAX_UNROUTABLE_CAUSES) return;
+    this.#unroutable.add(cause);
+    const more = this.#unroutable.size > MAX_UNROUTABLE_CAUSES ? ' (further causes are not logged)' : '';
+    this.#logger.warn(
+      { replyTo: cause },
+      cause === 'direct reply-to'
+        ? `a reply to direct reply-to reached nobody: its caller was gone (disconnected or timed out); logged once${more}`
+        : `a reply to queue ${cause} reached no queue: it does not exist; logged once for this queue${more}`,
+    );
+  }
+
+  async #handle(delivery: Delivery): Promise<void> {
+    const startedAt = performance.now();
+    let record: TaskRecord | undefined;
+    try {
+      record = await this.#process(delivery, startedAt);
+    } catch (error) {
+      record = await this.#salvage(delivery, error, startedAt);
+    }
+    try {
+      this.#events.emit('taskEnd', record);
+    } catch (error) {
+      // The outcome is already recorded: a failing listener must not make it a second one.
+      this.#logger.error({ err: error, taskId: record.taskId }, 'a taskEnd listener threw: %s', this.#record.text(error));
+    } finally {
+      this.#inFlight.leave();
+    }
+  }
+
+  async #process(delivery: Delivery, startedAt: number): Promise<TaskRecord> {
+    const cfg = this.#cfg;
+    const { properties, fields, content } = delivery.message;
+    const decoded = decodeDelivery({ content, messageId: properties.messageId, headers: properties.headers }, cfg.maxMessageBytes);
+    const { taskId, attempt } = decoded;
+    const requested = properties.replyTo as string | undefined;
+    const replyProblem = requested ? replyToProblem(requested, cfg.queue, this.#replyAllowed) : undefined;
+    const replyTo = replyProblem === undefined ? requested || undefined : undefined;
+    this.#events.emit('taskStart', { taskId, attempt });
+
+    let outcome: AttemptOutcome<TResult>;
+    if (decoded.ok && replyProblem === undefined) {
+      const abort = new TaskAbort();
+      this.#inFlight.attemptStarted(abort);
+      this.#logger.info({ taskId, attempt, redelivered: fields.redelivered }, 'task started');
+      try {
+        outcome = await runAttempt(this.#hooks, {
+          taskId,
+          attempt,
+          redelivered: fields.redelivered,
+          payload: decoded.payload,
+          controller: abort,
+          serializeResult: replyTo !== undefined,
+        });
+      } finally {
+        this.#inFlight.attemptEnded(abort);
+      }
+    } else {
+      const invalid = decoded.ok ? { code: 'REPLY_TO_REFUSED', message: replyProblem as string } : decoded;
+      this.#hooks.sink.emit({
+        taskId,
+        workerType: this.#hooks.workerType,
+        queue: cfg.queue,
+        status: 'FAILED',
+        attempt,
+        maxAttempts: cfg.retry.maxAttempts,
+        error: invalid.message,
+        timestamp: isoNow(),
+      });
+      outcome = { status: 'dead_lettered', error: Object.assign(new Error(invalid.message), { code: invalid.code }), reason: 'invalid' };
+    }
+
+    let recorded: TaskOutcome;
+    try {
+      recorded = await recordOutcome(delivery, { taskId, attempt, content, properties, replyTo }, outcome, this.#record);
+    } catch (error) {
+      recorded = 'unrecorded';
+      this.#logger.warn(
+        { taskId, attempt, err: error },
+        'could not record the outcome of task %s (the channel closed); the broker will deliver it again',
+        taskId,
+      );
+    }
+    const durationMs = Math.round((performance.now() - startedAt) * 100) / 100;
+    const record: TaskRecord =
+      outcome.status === 'dead_lettered'
+        ? { taskId, attempt, outcome: recorded, reason: outcome.reason, durationMs }
+        : { taskId, attempt, outcome: recorded, durationMs };
+    logOutcome(this.#logger, record, outcome, this.#record.text);
+    return record;
+  }
+
+  async #salvage(delivery: Delivery, error: unknown, startedAt: number): Promise<TaskRecord> {
+    const { properties, content } = delivery.message;
+    const taskId = (properties.messageId as string | undefined) || 'unknown';
+    const parsed = parseAttemptHeader(properties.headers?.[HEADERS.attempt]);
+    const attempt = 'attempt' in parsed ? parsed.attempt : 1;
+    this.#logger.error(
+      { err: error, taskId, attempt, outcome: 'dead_lettered', reason: 'internal' },
+      'internal error handling task %s; moving it to the dead-letter queue: %s',
+      taskId,
+      this.#record.text(error),
+    );
+    const outcome = await salvage(delivery, { taskId, attempt, content, properties }, error, this.#record);
+    const durationMs = Math.round((performance.now() - startedAt) * 100) / 100;
+    return { taskId, attempt, outcome, reason: 'internal', durationMs };
+  }
+}

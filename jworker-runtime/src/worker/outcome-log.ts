@@ -1,0 +1,45 @@
+import type Logger from 'bunyan';
+import type { AttemptOutcome } from './attempt.js';
+import type { TaskRecord } from './worker-events.js';
+
+/**
+ * The end line of a delivery: `info` for a completed task, `warn` for a retry or a forced stop, `error` for a dead
+ * letter, each with taskId, attempt, durationMs and outcome (and the error, secrets removed by `text`).
+ */
+export function logOutcome<TResult>(
+  logger: Logger,
+  record: TaskRecord,
+  attempt: AttemptOutcome<TResult>,
+  text: (error: unknown) => string,
+): void {
+  const { taskId, durationMs, outcome } = record;
+  const fields = { taskId, attempt: record.attempt, durationMs, outcome };
+  switch (attempt.status) {
+    case 'completed':
+      logger.info(fields, 'task completed');
+      return;
+    case 'retried':
+      logger.warn(
+        { ...fields, err: attempt.error, retryInMs: attempt.delayMs },
+        'task failed, retrying in %d ms: %s',
+        attempt.delayMs,
+        text(attempt.error),
+      );
+      return;
+    case 'dead_lettered':
+      logger.error(
+        { ...fields, reason: attempt.reason, err: attempt.error },
+        'task failed (%s), moved to the dead-letter queue: %s',
+        attempt.reason,
+        text(attempt.error),
+      );
+      return;
+    case 'abandoned':
+      logger.warn(fields, 'task aborted by a forced stop; it will be delivered again');
+      return;
+    default: {
+      const exhaustive: never = attempt;
+      throw new Error(`unknown outcome ${String(exhaustive)}`);
+    }
+  }
+}
