@@ -94,7 +94,19 @@ test.serial('yo jworker creates a repo that installs, type-checks, lints, tests 
   const cwd = join(work, 'plain');
   openDir(cwd);
   // No --skip-install: the generator runs npm install itself.
-  const output = await yo(cwd, ['orders', '--project', 'acme', '--runtime-version', `file:${tarball}`, '--yes', '--skip-git']);
+  // A description that would break a doc comment and the README if embedded raw: typecheck and lint see the result.
+  const description = 'Sends */ orders\n# to `billing` <now>';
+  const output = await yo(cwd, [
+    'orders',
+    '--project',
+    'acme',
+    '--description',
+    description,
+    '--runtime-version',
+    `file:${tarball}`,
+    '--yes',
+    '--skip-git',
+  ]);
   t.regex(output, /Created @acme\/orders/);
   orders = repo(join(cwd, 'orders'));
   t.true(orders.exists('node_modules/jworker-runtime/package.json'), 'npm install ran in ./orders');

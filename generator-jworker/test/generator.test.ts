@@ -4,55 +4,10 @@ import { join } from 'node:path';
 import test from 'ava';
 import { ENV_VARIABLES } from 'jworker-runtime';
 import helpers from 'yeoman-test';
-import { composeReferences, GENERATOR, type Repo, repo, runtimeVersion } from './helpers.js';
-
-// The built generator, imported here: yeoman-environment would require() it, which tsx turns into a CJS load that fails.
-const { default: Generator } = (await import(GENERATOR)) as typeof import('../src/app/index.js');
-const SETTINGS = { resolved: GENERATOR, namespace: 'jworker:app' };
+import { BASE, Generator, generate, options, rejectsWith, SETTINGS } from './generate.js';
+import { composeReferences, type Repo, repo, runtimeVersion } from './helpers.js';
 
 // yeoman-test changes the process's cwd: every test in this file runs serially.
-
-interface Run {
-  /** Where yo ran. */
-  readonly cwd: string;
-  /** The generated repository. */
-  readonly repo: Repo;
-  readonly spawned: unknown[][];
-}
-
-/** The generator's own options are not in Yeoman's option type. */
-const options = (value: Record<string, unknown>) => value;
-
-const BASE = { project: 'acme', yes: true, skipGit: true, skipInstall: true };
-
-async function generate(args: string[], options: Record<string, unknown> = BASE, prepare?: (cwd: string) => void): Promise<Run> {
-  const result = await helpers
-    .run(Generator, SETTINGS)
-    .withArguments(args)
-    .withOptions(options)
-    .withSpawnMock()
-    .inTmpDir((dir) => prepare?.(dir));
-  const name = args[0] ?? (options['name'] as string);
-  return { cwd: result.cwd, repo: repo(join(result.cwd, name)), spawned: result.getSpawnArgsUsingDefaultImplementation() };
-}
-
-function rejectsWith(args: string[], options: Record<string, unknown>, message: RegExp, prepare?: (cwd: string) => void) {
-  return helpers
-    .run(Generator, SETTINGS)
-    .withArguments(args)
-    .withOptions(options)
-    .withSpawnMock()
-    .inTmpDir((dir) => prepare?.(dir))
-    .then(
-      () => {
-        throw new Error(`expected the generator to fail with ${message}`);
-      },
-      (error: unknown) => {
-        if (!(error instanceof Error) || !message.test(error.message)) throw error;
-        return error.message;
-      },
-    );
-}
 
 test.serial('creates the repository in ./<name> and writes nothing beside it', async (t) => {
   const { cwd, repo } = await generate(['orders']);

@@ -7,6 +7,7 @@ import { assertInside, deriveNames, type WorkerNames } from './naming.js';
 import { type Answers, flag, OPTION_SPECS, type Question, resolveAnswers, type StoredConfig } from './options.js';
 import { managedPackageFields, newPackageJson } from './package-json.js';
 import { generatorVersion, runtimeInfo } from './runtime-info.js';
+import { commentText, markdownText } from './text.js';
 import { NODE } from './versions.js';
 
 /** Templates live beside `src/` and `generators/`, kept out of tsc (`templates/*.ejs`). */
@@ -90,6 +91,9 @@ export default class JworkerGenerator extends Generator {
       node: NODE,
       metricsPort: 9464,
       generatorVersion: generatorVersion(),
+      // Free text is embedded through these: a description may hold */, markup or anything else.
+      commentText,
+      markdownText,
     };
     for (const file of fileList(names)) {
       const destination = assertInside(root, file.destination);

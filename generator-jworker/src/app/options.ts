@@ -1,5 +1,6 @@
 import type { CliOptionSpec } from 'yeoman-generator';
 import { defaultRuntimeRange, nameProblem, normalizeRuntimeVersion } from './naming.js';
+import { normalizeDescription } from './text.js';
 
 /** The answers that define a worker repository; stored in its `.yo-rc.json`. */
 export interface Answers {
@@ -23,7 +24,7 @@ export const OPTION_SPECS: readonly CliOptionSpec[] = [
     type: String,
     description: 'Project label: package scope (@<project>/<name>), queue prefix (<project>.<name>), image name',
   },
-  { name: 'description', type: String, description: 'One line for package.json and the README' },
+  { name: 'description', type: String, description: 'One line of plain text for package.json and the README (line breaks become spaces)' },
   { name: 'author', type: String, description: 'package.json author (default: your git user.name <user.email>)' },
   {
     name: 'runtime-version',
@@ -166,10 +167,12 @@ export async function resolveAnswers(
   failOnProblems(answered, cwd);
   const runtime = normalizeRuntimeVersion(answered.runtimeVersion ?? defaults.runtimeVersion, cwd);
   if ('problem' in runtime) throw new Error(runtime.problem);
+  const description = normalizeDescription(answered.description ?? defaults.description);
+  if ('problem' in description) throw new Error(description.problem);
   return {
     name: answered.name as string,
     project: answered.project as string,
-    description: answered.description ?? defaults.description,
+    description: description.value || defaults.description,
     author: answered.author ?? '',
     runtimeVersion: runtime.value,
   };
@@ -182,6 +185,10 @@ function failOnProblems(values: Partial<Record<keyof Answers, string>>, cwd: str
   if (values.runtimeVersion !== undefined) {
     const problem = runtimeProblem(values.runtimeVersion, cwd);
     if (problem !== true) problems.push(problem);
+  }
+  if (values.description !== undefined) {
+    const description = normalizeDescription(values.description);
+    if ('problem' in description) problems.push(description.problem);
   }
   const found = problems.filter((problem) => problem !== '');
   if (found.length > 0) throw new Error(found.join('\n'));
