@@ -174,7 +174,7 @@ test.serial('docker-compose.yml: RabbitMQ with a health check, the worker after 
   t.is(compose.name, 'acme-orders');
   const { rabbitmq, worker, prometheus, grafana } = compose.services;
   t.is(rabbitmq?.['image'], 'rabbitmq:3.13-management');
-  t.true(((rabbitmq?.['ports'] ?? []) as string[]).some((port) => port.startsWith('15672:')));
+  t.true(((rabbitmq?.['ports'] ?? []) as string[]).some((port) => port.endsWith(':15672:15672')));
   t.deepEqual((rabbitmq?.['healthcheck'] as { test: string[] } | undefined)?.test, ['CMD', 'rabbitmq-diagnostics', '-q', 'ping']);
   t.is(worker?.['build'], '.');
   t.deepEqual(worker?.['depends_on'], { rabbitmq: { condition: 'service_healthy' } });
@@ -184,6 +184,21 @@ test.serial('docker-compose.yml: RabbitMQ with a health check, the worker after 
   t.deepEqual(grafana?.profiles, ['monitoring']);
   t.is(worker?.profiles, undefined, 'the worker runs without a profile');
   for (const file of composeReferences(compose as never)) t.true(repo.exists(file), `${file}, named by docker-compose.yml, exists`);
+});
+
+test.serial('docker-compose.yml publishes every port on 127.0.0.1 only, and Grafana gives anonymous visitors no Admin', async (t) => {
+  const { repo } = await generate(['orders']);
+  type Service = { ports?: string[]; environment?: Record<string, string> };
+  const compose = repo.yaml<{ services: Record<string, Service> }>('docker-compose.yml');
+  const published = Object.entries(compose.services).flatMap(([name, service]) => (service.ports ?? []).map((port) => [name, port]));
+  t.deepEqual(
+    published.map(([name]) => name),
+    ['rabbitmq', 'rabbitmq', 'worker', 'prometheus', 'grafana'],
+  );
+  for (const [name, port] of published) t.regex(port ?? '', /^127\.0\.0\.1:\d+:\d+$/, `${name} publishes ${port} on loopback only`);
+  const grafana = compose.services['grafana']?.environment ?? {};
+  t.not(grafana['GF_AUTH_ANONYMOUS_ORG_ROLE'], 'Admin');
+  t.not(grafana['GF_AUTH_DISABLE_LOGIN_FORM'], 'true', 'the admin can log in');
 });
 
 test.serial('docker-compose.prod.yml: registry image, restarts, replicas, limits, no build and no mounts', async (t) => {
