@@ -155,7 +155,7 @@ test.serial('Dockerfile: multi-stage, npm ci, production deps only, tini, user n
   t.is(dockerfile.match(/^FROM /gm)?.length, 2);
   t.regex(dockerfile, /^RUN npm ci\b/m);
   t.regex(dockerfile, /^RUN npm run build$/m);
-  t.regex(dockerfile, /npm ci --omit=dev/);
+  t.regex(dockerfile, /^RUN npm ci --omit=dev --omit=optional /m, 'the runtime stage installs no dev and no optional dependencies');
   t.regex(dockerfile, /^COPY --from=build \/app\/dist \.\/dist$/m);
   t.regex(dockerfile, /^RUN apk add --no-cache tini$/m);
   t.regex(dockerfile, /^ENTRYPOINT \["\/sbin\/tini", "--"\]$/m);
