@@ -90,7 +90,7 @@ test.after.always(() => rmSync(work, { recursive: true, force: true }));
 
 let orders: Repo | undefined;
 
-test.serial('yo jworker creates a repo that installs, type-checks, lints, tests and builds', async (t) => {
+test.serial('yo jworker --deploy compose,k8s creates a repo that installs, type-checks, lints, tests and builds', async (t) => {
   const cwd = join(work, 'plain');
   openDir(cwd);
   // No --skip-install: the generator runs npm install itself.
@@ -102,6 +102,8 @@ test.serial('yo jworker creates a repo that installs, type-checks, lints, tests 
     'acme',
     '--description',
     description,
+    '--deploy',
+    'compose,k8s',
     '--runtime-version',
     `file:${tarball}`,
     '--yes',
@@ -118,6 +120,10 @@ test.serial('yo jworker creates a repo that installs, type-checks, lints, tests 
   await run('npm', ['run', 'lint'], orders.dir);
   const tests = await run('npm', ['test'], orders.dir);
   t.regex(tests, /\d+ tests passed/);
+  // Its own checks of what it deploys: the manifests against the Kubernetes and KEDA schemas, the CI workflow.
+  t.regex(tests, /✔ deploy › every manifest in deploy\/k8s passes the Kubernetes or KEDA schema/);
+  t.regex(tests, /✔ deploy › KEDA measures the queue the worker consumes/);
+  t.regex(tests, /✔ workflows › every workflow in \.github\/workflows is one GitHub Actions accepts/);
   await run('npm', ['run', 'build'], orders.dir);
   t.true(orders.exists('dist/main.js'));
 });

@@ -32,6 +32,7 @@ test.serial('creates the repository in ./<name> and writes nothing beside it', a
     'monitoring/grafana/provisioning/dashboards/jworker.yml',
     'monitoring/grafana/dashboards/jworker.json',
     '.github/workflows/ci.yml',
+    'test/workflows.test.ts',
     'README.md',
     '.yo-rc.json',
   ];
@@ -256,7 +257,7 @@ test.serial('monitoring: Prometheus scrapes METRICS_PORT, Grafana is provisioned
   t.true(dashboard.panels.every((panel) => panel.datasource.uid === datasources.datasources[0]?.uid));
 });
 
-test.serial('CI: Node 20 and 22, a healthy RabbitMQ service, every check, a docker build', async (t) => {
+test.serial('CI: Node 20 and 22, a healthy RabbitMQ service, every check, then the image', async (t) => {
   const { repo } = await generate(['orders']);
   const ci = repo.yaml<{
     jobs: Record<
@@ -274,10 +275,8 @@ test.serial('CI: Node 20 and 22, a healthy RabbitMQ service, every check, a dock
   t.regex(test_?.services?.['rabbitmq']?.options ?? '', /--health-cmd "rabbitmq-diagnostics -q ping"/);
   const runs = (test_?.steps ?? []).map((step) => step.run).filter(Boolean);
   t.deepEqual(runs, ['npm ci', 'npm run typecheck', 'npm run lint', 'npm test', 'npm run build']);
-  t.true(
-    (ci.jobs['docker']?.steps ?? []).some((step) => /^docker build /.test(step.run ?? '')),
-    'builds the image',
-  );
+  // The image jobs (built on pull requests, published on pushes) are covered in workflows.test.ts.
+  t.deepEqual(Object.keys(ci.jobs), ['test', 'image', 'publish']);
 });
 
 test.serial('README covers run, test, configure, deploy and upgrade for this worker', async (t) => {
@@ -301,13 +300,15 @@ test.serial('missing answers are prompted for', async (t) => {
   const result = await helpers
     .run(Generator, SETTINGS)
     .withOptions(options({ skipGit: true, skipInstall: true }))
-    .withAnswers({ name: 'billing', project: 'globex', description: 'Bills', author: 'Ann', runtimeVersion: '^0.1.0' })
+    .withAnswers({ name: 'billing', project: 'globex', description: 'Bills', author: 'Ann', runtimeVersion: '^0.1.0', deploy: 'k8s' })
     .withSpawnMock();
   const generated = repo(join(result.cwd, 'billing'));
   t.like(generated.json('package.json'), { name: '@globex/billing', description: 'Bills', author: 'Ann' });
+  t.true(generated.exists('deploy/k8s/scaledobject.yaml'), 'the deploy answer is used');
+  t.false(generated.exists('docker-compose.prod.yml'));
   t.deepEqual(
     result.askedQuestions.map((question) => question.name),
-    ['name', 'project', 'description', 'author', 'runtimeVersion'],
+    ['name', 'project', 'description', 'author', 'runtimeVersion', 'deploy'],
   );
 });
 
@@ -320,7 +321,7 @@ test.serial('given options are not asked again', async (t) => {
     .withSpawnMock();
   t.deepEqual(
     result.askedQuestions.map((question) => question.name),
-    ['description', 'author'],
+    ['description', 'author', 'deploy'],
   );
 });
 

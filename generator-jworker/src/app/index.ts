@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator, { type BaseFeatures, type BaseOptions } from 'yeoman-generator';
+import { deployFiles, K8S } from './deploy.js';
 import { fileList } from './files.js';
 import { assertInside, deriveNames, type WorkerNames } from './naming.js';
 import { type Answers, flag, OPTION_SPECS, type Question, resolveAnswers, type StoredConfig } from './options.js';
@@ -94,8 +95,10 @@ export default class JworkerGenerator extends Generator {
       // Free text is embedded through these: a description may hold */, markup or anything else.
       commentText,
       markdownText,
+      deploy: { compose: answers.deploy.includes('compose'), k8s: answers.deploy.includes('k8s') },
+      k8s: K8S,
     };
-    for (const file of fileList(names)) {
+    for (const file of [...fileList(names), ...deployFiles(answers.deploy)]) {
       const destination = assertInside(root, file.destination);
       // Scaffolded code belongs to the worker's authors once written: an update never touches it.
       if (file.kind === 'scaffold' && this.#mode === 'update' && this.fs.exists(destination)) continue;
