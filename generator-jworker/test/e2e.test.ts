@@ -1,9 +1,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { TaskClient } from 'jworker-runtime';
 import { composeReferences, dockerCopySources, GENERATOR, PACKAGE_DIR, type Repo, repo } from './helpers.js';
 
@@ -90,11 +90,25 @@ test.after.always(() => rmSync(work, { recursive: true, force: true }));
 
 let orders: Repo | undefined;
 
-test.serial('yo jworker creates a repo that installs, type-checks, lints, tests and builds', async (t) => {
+test.serial('yo jworker --deploy compose,k8s creates a repo that installs, type-checks, lints, tests and builds', async (t) => {
   const cwd = join(work, 'plain');
   openDir(cwd);
   // No --skip-install: the generator runs npm install itself.
-  const output = await yo(cwd, ['orders', '--project', 'acme', '--runtime-version', `file:${tarball}`, '--yes', '--skip-git']);
+  // A description that would break a doc comment and the README if embedded raw: typecheck and lint see the result.
+  const description = 'Sends */ orders\n# to `billing` <now>';
+  const output = await yo(cwd, [
+    'orders',
+    '--project',
+    'acme',
+    '--description',
+    description,
+    '--deploy',
+    'compose,k8s',
+    '--runtime-version',
+    `file:${tarball}`,
+    '--yes',
+    '--skip-git',
+  ]);
   t.regex(output, /Created @acme\/orders/);
   orders = repo(join(cwd, 'orders'));
   t.true(orders.exists('node_modules/jworker-runtime/package.json'), 'npm install ran in ./orders');
@@ -106,6 +120,10 @@ test.serial('yo jworker creates a repo that installs, type-checks, lints, tests 
   await run('npm', ['run', 'lint'], orders.dir);
   const tests = await run('npm', ['test'], orders.dir);
   t.regex(tests, /\d+ tests passed/);
+  // Its own checks of what it deploys: the manifests against the Kubernetes and KEDA schemas, the CI workflow.
+  t.regex(tests, /✔ deploy › every manifest in deploy\/k8s passes the Kubernetes or KEDA schema/);
+  t.regex(tests, /✔ deploy › KEDA measures the queue the worker consumes/);
+  t.regex(tests, /✔ workflows › every workflow in \.github\/workflows is one GitHub Actions accepts/);
   await run('npm', ['run', 'build'], orders.dir);
   t.true(orders.exists('dist/main.js'));
 });
@@ -162,9 +180,8 @@ async function deleteQueues(dir: string, queue: string): Promise<void> {
   }
 }
 
-test.serial('the built worker serves tasks from RabbitMQ and exits 0 on SIGTERM', async (t) => {
-  if (!orders) return t.fail('the previous test did not generate the repo');
-  const dir = orders.dir;
+/** Runs `dist/main.js` in `dir` against RabbitMQ: it must answer a task, fail a bad one for good, and exit 0 on SIGTERM. */
+async function servesTasksAndStops(t: ExecutionContext, dir: string): Promise<void> {
   const queue = `jworker-gen-e2e-${process.pid}-${Date.now()}`;
   const worker = spawn(process.execPath, ['dist/main.js'], {
     cwd: dir,
@@ -186,6 +203,31 @@ test.serial('the built worker serves tasks from RabbitMQ and exits 0 on SIGTERM'
 
   worker.kill('SIGTERM');
   t.is(await exitCode(worker, 20_000), 0);
+}
+
+test.serial('the built worker serves tasks from RabbitMQ and exits 0 on SIGTERM', async (t) => {
+  if (!orders) return t.fail('the previous test did not generate the repo');
+  await servesTasksAndStops(t, orders.dir);
+});
+
+test.serial("the Dockerfile's production install has no dev or optional dependencies, and the worker runs on it", async (t) => {
+  if (!orders) return t.fail('the first test did not generate the repo');
+  // The runtime stage's install, as the Dockerfile writes it, into a folder holding what that stage copies.
+  const runtimeStage = orders.read('Dockerfile').split(/^FROM /m)[2] ?? '';
+  const install = /^RUN (npm ci [^&\n]*)/m.exec(runtimeStage)?.[1]?.trim().split(/\s+/);
+  if (!install) return t.fail(`no RUN npm ci in the Dockerfile's runtime stage:\n${runtimeStage}`);
+  const production = join(work, 'production');
+  mkdirSync(production);
+  for (const file of ['package.json', 'package-lock.json']) cpSync(orders.path(file), join(production, file));
+  cpSync(orders.path('dist'), join(production, 'dist'), { recursive: true });
+  await run(install[0] ?? 'npm', install.slice(1), production, 240_000, { npm_config_cache: NPM_CACHE });
+
+  const installed = (name: string) => existsSync(join(production, 'node_modules', name, 'package.json'));
+  t.true(installed('jworker-runtime') && installed('bunyan') && installed('zod'), 'the production dependencies are installed');
+  t.false(installed('typescript'), 'no dev dependency');
+  // bunyan's optional dependencies: a native build (dtrace-provider) and a deprecated rimraf/glob chain (mv).
+  for (const optional of ['dtrace-provider', 'mv', 'rimraf']) t.false(installed(optional), `${optional} is not installed`);
+  await servesTasksAndStops(t, production);
 });
 
 test.serial('the Dockerfile and the compose and CI files are valid and name only files that exist', async (t) => {

@@ -4,55 +4,10 @@ import { join } from 'node:path';
 import test from 'ava';
 import { ENV_VARIABLES } from 'jworker-runtime';
 import helpers from 'yeoman-test';
-import { composeReferences, GENERATOR, type Repo, repo, runtimeVersion } from './helpers.js';
-
-// The built generator, imported here: yeoman-environment would require() it, which tsx turns into a CJS load that fails.
-const { default: Generator } = (await import(GENERATOR)) as typeof import('../src/app/index.js');
-const SETTINGS = { resolved: GENERATOR, namespace: 'jworker:app' };
+import { BASE, Generator, generate, options, rejectsWith, SETTINGS } from './generate.js';
+import { composeReferences, type Repo, repo, runtimeVersion } from './helpers.js';
 
 // yeoman-test changes the process's cwd: every test in this file runs serially.
-
-interface Run {
-  /** Where yo ran. */
-  readonly cwd: string;
-  /** The generated repository. */
-  readonly repo: Repo;
-  readonly spawned: unknown[][];
-}
-
-/** The generator's own options are not in Yeoman's option type. */
-const options = (value: Record<string, unknown>) => value;
-
-const BASE = { project: 'acme', yes: true, skipGit: true, skipInstall: true };
-
-async function generate(args: string[], options: Record<string, unknown> = BASE, prepare?: (cwd: string) => void): Promise<Run> {
-  const result = await helpers
-    .run(Generator, SETTINGS)
-    .withArguments(args)
-    .withOptions(options)
-    .withSpawnMock()
-    .inTmpDir((dir) => prepare?.(dir));
-  const name = args[0] ?? (options['name'] as string);
-  return { cwd: result.cwd, repo: repo(join(result.cwd, name)), spawned: result.getSpawnArgsUsingDefaultImplementation() };
-}
-
-function rejectsWith(args: string[], options: Record<string, unknown>, message: RegExp, prepare?: (cwd: string) => void) {
-  return helpers
-    .run(Generator, SETTINGS)
-    .withArguments(args)
-    .withOptions(options)
-    .withSpawnMock()
-    .inTmpDir((dir) => prepare?.(dir))
-    .then(
-      () => {
-        throw new Error(`expected the generator to fail with ${message}`);
-      },
-      (error: unknown) => {
-        if (!(error instanceof Error) || !message.test(error.message)) throw error;
-        return error.message;
-      },
-    );
-}
 
 test.serial('creates the repository in ./<name> and writes nothing beside it', async (t) => {
   const { cwd, repo } = await generate(['orders']);
@@ -77,6 +32,7 @@ test.serial('creates the repository in ./<name> and writes nothing beside it', a
     'monitoring/grafana/provisioning/dashboards/jworker.yml',
     'monitoring/grafana/dashboards/jworker.json',
     '.github/workflows/ci.yml',
+    'test/workflows.test.ts',
     'README.md',
     '.yo-rc.json',
   ];
@@ -200,7 +156,7 @@ test.serial('Dockerfile: multi-stage, npm ci, production deps only, tini, user n
   t.is(dockerfile.match(/^FROM /gm)?.length, 2);
   t.regex(dockerfile, /^RUN npm ci\b/m);
   t.regex(dockerfile, /^RUN npm run build$/m);
-  t.regex(dockerfile, /npm ci --omit=dev/);
+  t.regex(dockerfile, /^RUN npm ci --omit=dev --omit=optional /m, 'the runtime stage installs no dev and no optional dependencies');
   t.regex(dockerfile, /^COPY --from=build \/app\/dist \.\/dist$/m);
   t.regex(dockerfile, /^RUN apk add --no-cache tini$/m);
   t.regex(dockerfile, /^ENTRYPOINT \["\/sbin\/tini", "--"\]$/m);
@@ -219,7 +175,7 @@ test.serial('docker-compose.yml: RabbitMQ with a health check, the worker after 
   t.is(compose.name, 'acme-orders');
   const { rabbitmq, worker, prometheus, grafana } = compose.services;
   t.is(rabbitmq?.['image'], 'rabbitmq:3.13-management');
-  t.true(((rabbitmq?.['ports'] ?? []) as string[]).some((port) => port.startsWith('15672:')));
+  t.true(((rabbitmq?.['ports'] ?? []) as string[]).some((port) => port.endsWith(':15672:15672')));
   t.deepEqual((rabbitmq?.['healthcheck'] as { test: string[] } | undefined)?.test, ['CMD', 'rabbitmq-diagnostics', '-q', 'ping']);
   t.is(worker?.['build'], '.');
   t.deepEqual(worker?.['depends_on'], { rabbitmq: { condition: 'service_healthy' } });
@@ -229,6 +185,21 @@ test.serial('docker-compose.yml: RabbitMQ with a health check, the worker after 
   t.deepEqual(grafana?.profiles, ['monitoring']);
   t.is(worker?.profiles, undefined, 'the worker runs without a profile');
   for (const file of composeReferences(compose as never)) t.true(repo.exists(file), `${file}, named by docker-compose.yml, exists`);
+});
+
+test.serial('docker-compose.yml publishes every port on 127.0.0.1 only, and Grafana gives anonymous visitors no Admin', async (t) => {
+  const { repo } = await generate(['orders']);
+  type Service = { ports?: string[]; environment?: Record<string, string> };
+  const compose = repo.yaml<{ services: Record<string, Service> }>('docker-compose.yml');
+  const published = Object.entries(compose.services).flatMap(([name, service]) => (service.ports ?? []).map((port) => [name, port]));
+  t.deepEqual(
+    published.map(([name]) => name),
+    ['rabbitmq', 'rabbitmq', 'worker', 'prometheus', 'grafana'],
+  );
+  for (const [name, port] of published) t.regex(port ?? '', /^127\.0\.0\.1:\d+:\d+$/, `${name} publishes ${port} on loopback only`);
+  const grafana = compose.services['grafana']?.environment ?? {};
+  t.not(grafana['GF_AUTH_ANONYMOUS_ORG_ROLE'], 'Admin');
+  t.not(grafana['GF_AUTH_DISABLE_LOGIN_FORM'], 'true', 'the admin can log in');
 });
 
 test.serial('docker-compose.prod.yml: registry image, restarts, replicas, limits, no build and no mounts', async (t) => {
@@ -286,7 +257,7 @@ test.serial('monitoring: Prometheus scrapes METRICS_PORT, Grafana is provisioned
   t.true(dashboard.panels.every((panel) => panel.datasource.uid === datasources.datasources[0]?.uid));
 });
 
-test.serial('CI: Node 20 and 22, a healthy RabbitMQ service, every check, a docker build', async (t) => {
+test.serial('CI: Node 20 and 22, a healthy RabbitMQ service, every check, then the image', async (t) => {
   const { repo } = await generate(['orders']);
   const ci = repo.yaml<{
     jobs: Record<
@@ -304,10 +275,8 @@ test.serial('CI: Node 20 and 22, a healthy RabbitMQ service, every check, a dock
   t.regex(test_?.services?.['rabbitmq']?.options ?? '', /--health-cmd "rabbitmq-diagnostics -q ping"/);
   const runs = (test_?.steps ?? []).map((step) => step.run).filter(Boolean);
   t.deepEqual(runs, ['npm ci', 'npm run typecheck', 'npm run lint', 'npm test', 'npm run build']);
-  t.true(
-    (ci.jobs['docker']?.steps ?? []).some((step) => /^docker build /.test(step.run ?? '')),
-    'builds the image',
-  );
+  // The image jobs (built on pull requests, published on pushes) are covered in workflows.test.ts.
+  t.deepEqual(Object.keys(ci.jobs), ['test', 'image', 'publish']);
 });
 
 test.serial('README covers run, test, configure, deploy and upgrade for this worker', async (t) => {
@@ -331,13 +300,15 @@ test.serial('missing answers are prompted for', async (t) => {
   const result = await helpers
     .run(Generator, SETTINGS)
     .withOptions(options({ skipGit: true, skipInstall: true }))
-    .withAnswers({ name: 'billing', project: 'globex', description: 'Bills', author: 'Ann', runtimeVersion: '^0.1.0' })
+    .withAnswers({ name: 'billing', project: 'globex', description: 'Bills', author: 'Ann', runtimeVersion: '^0.1.0', deploy: 'k8s' })
     .withSpawnMock();
   const generated = repo(join(result.cwd, 'billing'));
   t.like(generated.json('package.json'), { name: '@globex/billing', description: 'Bills', author: 'Ann' });
+  t.true(generated.exists('deploy/k8s/scaledobject.yaml'), 'the deploy answer is used');
+  t.false(generated.exists('docker-compose.prod.yml'));
   t.deepEqual(
     result.askedQuestions.map((question) => question.name),
-    ['name', 'project', 'description', 'author', 'runtimeVersion'],
+    ['name', 'project', 'description', 'author', 'runtimeVersion', 'deploy'],
   );
 });
 
@@ -350,7 +321,7 @@ test.serial('given options are not asked again', async (t) => {
     .withSpawnMock();
   t.deepEqual(
     result.askedQuestions.map((question) => question.name),
-    ['description', 'author'],
+    ['description', 'author', 'deploy'],
   );
 });
 

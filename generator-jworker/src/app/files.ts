@@ -17,8 +17,9 @@ export interface TemplateFile {
 }
 
 /**
- * Every file of a generated worker repository except `package.json` (built in code so that regenerating merges
- * into it) and `.yo-rc.json` (Yeoman's). Dotfiles are shipped without their dot: npm drops `.gitignore` from packages.
+ * Every file of a generated worker repository except those of its deployment targets (`deployFiles()`), `package.json`
+ * (built in code so that regenerating merges into it) and `.yo-rc.json` (Yeoman's). Dotfiles are shipped without their
+ * dot: npm drops `.gitignore` from packages.
  */
 export function fileList(names: WorkerNames): readonly TemplateFile[] {
   const { name } = names;
@@ -36,7 +37,6 @@ export function fileList(names: WorkerNames): readonly TemplateFile[] {
     ['env.example.ejs', '.env.example', 'managed'],
     ['Dockerfile.ejs', 'Dockerfile', 'managed'],
     ['docker-compose.yml.ejs', 'docker-compose.yml', 'managed'],
-    ['docker-compose.prod.yml.ejs', 'docker-compose.prod.yml', 'managed'],
     ['monitoring/prometheus.yml.ejs', 'monitoring/prometheus.yml', 'managed'],
     [
       'monitoring/grafana/provisioning/datasources/prometheus.yml.ejs',
@@ -46,6 +46,7 @@ export function fileList(names: WorkerNames): readonly TemplateFile[] {
     ['monitoring/grafana/provisioning/dashboards/jworker.yml.ejs', 'monitoring/grafana/provisioning/dashboards/jworker.yml', 'managed'],
     ['monitoring/grafana/dashboards/jworker.json.ejs', 'monitoring/grafana/dashboards/jworker.json', 'managed'],
     ['github/workflows/ci.yml.ejs', '.github/workflows/ci.yml', 'managed'],
+    ['test/workflows.test.ts.ejs', 'test/workflows.test.ts', 'managed'],
   ];
   return files.map(([template, destination, kind]) => ({ template, destination, kind }));
 }

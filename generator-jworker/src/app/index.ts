@@ -2,11 +2,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Generator, { type BaseFeatures, type BaseOptions } from 'yeoman-generator';
+import { deployFiles, K8S } from './deploy.js';
 import { fileList } from './files.js';
 import { assertInside, deriveNames, type WorkerNames } from './naming.js';
 import { type Answers, flag, OPTION_SPECS, type Question, resolveAnswers, type StoredConfig } from './options.js';
 import { managedPackageFields, newPackageJson } from './package-json.js';
 import { generatorVersion, runtimeInfo } from './runtime-info.js';
+import { commentText, markdownText } from './text.js';
 import { NODE } from './versions.js';
 
 /** Templates live beside `src/` and `generators/`, kept out of tsc (`templates/*.ejs`). */
@@ -90,8 +92,13 @@ export default class JworkerGenerator extends Generator {
       node: NODE,
       metricsPort: 9464,
       generatorVersion: generatorVersion(),
+      // Free text is embedded through these: a description may hold */, markup or anything else.
+      commentText,
+      markdownText,
+      deploy: { compose: answers.deploy.includes('compose'), k8s: answers.deploy.includes('k8s') },
+      k8s: K8S,
     };
-    for (const file of fileList(names)) {
+    for (const file of [...fileList(names), ...deployFiles(answers.deploy)]) {
       const destination = assertInside(root, file.destination);
       // Scaffolded code belongs to the worker's authors once written: an update never touches it.
       if (file.kind === 'scaffold' && this.#mode === 'update' && this.fs.exists(destination)) continue;

@@ -1,5 +1,7 @@
 import type { CliOptionSpec } from 'yeoman-generator';
+import { DEFAULT_DEPLOY, type DeployTarget, parseDeploy } from './deploy.js';
 import { defaultRuntimeRange, nameProblem, normalizeRuntimeVersion } from './naming.js';
+import { normalizeDescription } from './text.js';
 
 /** The answers that define a worker repository; stored in its `.yo-rc.json`. */
 export interface Answers {
@@ -9,6 +11,8 @@ export interface Answers {
   readonly author: string;
   /** The `jworker-runtime` dependency: a semver range, a dist-tag or `file:<absolute path>`. */
   readonly runtimeVersion: string;
+  /** Where the worker is deployed (`--deploy compose,k8s`). */
+  readonly deploy: readonly DeployTarget[];
 }
 
 /** What `.yo-rc.json` holds under `generator-jworker`. */
@@ -23,13 +27,18 @@ export const OPTION_SPECS: readonly CliOptionSpec[] = [
     type: String,
     description: 'Project label: package scope (@<project>/<name>), queue prefix (<project>.<name>), image name',
   },
-  { name: 'description', type: String, description: 'One line for package.json and the README' },
+  { name: 'description', type: String, description: 'One line of plain text for package.json and the README (line breaks become spaces)' },
   { name: 'author', type: String, description: 'package.json author (default: your git user.name <user.email>)' },
   {
     name: 'runtime-version',
     type: String,
     description:
       'jworker-runtime dependency: a semver range (default: ^<the version this generator was built with>) or file:<packed tarball>',
+  },
+  {
+    name: 'deploy',
+    type: String,
+    description: `Deployment targets, comma-separated: compose (docker-compose.prod.yml for a VPS), k8s (deploy/k8s/: kustomize, KEDA autoscaling). Default: ${DEFAULT_DEPLOY.join(',')}`,
   },
   { name: 'skip-git', type: Boolean, default: false, description: 'Do not run git init and make the first commit' },
   { name: 'yes', type: Boolean, alias: 'y', default: false, description: 'Never prompt: use defaults for every answer not given' },
@@ -115,6 +124,7 @@ export async function resolveAnswers(
     author: stringOption(options, 'author') ?? stored?.author,
     // Not taken from .yo-rc.json: regenerating moves the range to this generator's runtime (the upgrade path).
     runtimeVersion: stringOption(options, 'runtime-version'),
+    deploy: stringOption(options, 'deploy') ?? storedDeploy(stored),
   };
   failOnProblems(given, cwd);
 
@@ -122,6 +132,7 @@ export async function resolveAnswers(
     description: defaultDescription(given.name ?? 'worker'),
     author: sources.defaultAuthor,
     runtimeVersion: defaultRuntimeRange(sources.runtimeVersion),
+    deploy: DEFAULT_DEPLOY.join(','),
   };
   const answered: Partial<Record<keyof Answers, string>> = { ...given };
   if (flag(options, 'yes')) {
@@ -130,6 +141,7 @@ export async function resolveAnswers(
     answered.description ??= defaults.description;
     answered.author ??= defaults.author;
     answered.runtimeVersion ??= defaults.runtimeVersion;
+    answered.deploy ??= defaults.deploy;
   } else {
     const questions: Question[] = [];
     const validateName = (label: 'worker name' | 'project') => (value: string) => nameProblem(label, value) ?? true;
@@ -153,6 +165,14 @@ export async function resolveAnswers(
         default: defaults.runtimeVersion,
         validate: (value) => runtimeProblem(value, cwd),
       });
+    if (given.deploy === undefined)
+      questions.push({
+        type: 'input',
+        name: 'deploy',
+        message: 'Deployment targets: compose (VPS), k8s (Kubernetes with KEDA), comma-separated',
+        default: defaults.deploy,
+        validate: (value) => deployProblem(value) ?? true,
+      });
     const replies = questions.length > 0 ? await ask(questions) : {};
     for (const question of questions) {
       const reply = replies[question.name];
@@ -166,13 +186,30 @@ export async function resolveAnswers(
   failOnProblems(answered, cwd);
   const runtime = normalizeRuntimeVersion(answered.runtimeVersion ?? defaults.runtimeVersion, cwd);
   if ('problem' in runtime) throw new Error(runtime.problem);
+  const description = normalizeDescription(answered.description ?? defaults.description);
+  if ('problem' in description) throw new Error(description.problem);
+  const deploy = parseDeploy(answered.deploy ?? defaults.deploy);
+  if ('problem' in deploy) throw new Error(deploy.problem);
   return {
     name: answered.name as string,
     project: answered.project as string,
-    description: answered.description ?? defaults.description,
+    description: description.value || defaults.description,
     author: answered.author ?? '',
     runtimeVersion: runtime.value,
+    deploy: deploy.targets,
   };
+}
+
+/** The targets in `.yo-rc.json` (a list; a hand-edited string is read too). */
+function storedDeploy(stored: StoredConfig | undefined): string | undefined {
+  const value: unknown = stored?.deploy;
+  if (Array.isArray(value)) return value.join(',');
+  return typeof value === 'string' ? value : undefined;
+}
+
+function deployProblem(value: string): string | undefined {
+  const parsed = parseDeploy(value);
+  return 'problem' in parsed ? parsed.problem : undefined;
 }
 
 function failOnProblems(values: Partial<Record<keyof Answers, string>>, cwd: string): void {
@@ -182,6 +219,11 @@ function failOnProblems(values: Partial<Record<keyof Answers, string>>, cwd: str
   if (values.runtimeVersion !== undefined) {
     const problem = runtimeProblem(values.runtimeVersion, cwd);
     if (problem !== true) problems.push(problem);
+  }
+  if (values.deploy !== undefined) problems.push(deployProblem(values.deploy) ?? '');
+  if (values.description !== undefined) {
+    const description = normalizeDescription(values.description);
+    if ('problem' in description) problems.push(description.problem);
   }
   const found = problems.filter((problem) => problem !== '');
   if (found.length > 0) throw new Error(found.join('\n'));

@@ -1,3 +1,4 @@
+import { deployDevDependencies } from './deploy.js';
 import type { WorkerNames } from './naming.js';
 import type { Answers } from './options.js';
 import { DEPENDENCIES, DEV_DEPENDENCIES, NODE } from './versions.js';
@@ -17,13 +18,15 @@ export function managedPackageFields(answers: Answers): Record<string, unknown> 
       format: 'biome check --write src test tsup.config.ts',
     },
     dependencies: { 'jworker-runtime': answers.runtimeVersion, ...DEPENDENCIES },
-    devDependencies: { ...DEV_DEPENDENCIES },
+    devDependencies: { ...DEV_DEPENDENCIES, ...deployDevDependencies(answers.deploy) },
     ava: {
       extensions: { ts: 'module' },
       nodeArguments: ['--import=tsx'],
       files: ['test/**/*.test.ts'],
       // tsx's loader reaches test files only in child processes.
       workerThreads: false,
+      // ava's default (10 s without a finished test) is short for a busy CI machine compiling TypeScript on the fly.
+      timeout: '1m',
     },
   };
 }

@@ -9,6 +9,19 @@ export const DEV_DEPENDENCIES = {
   tsup: '^8.5.0',
   tsx: '^4.20.0',
   typescript: '^5.9.0',
+  // test/workflows.test.ts checks .github/workflows against the workflow schema and with GitHub's own parser.
+  '@action-validator/core': '^0.6.0',
+  '@actions/workflow-parser': '^0.3.61',
+  yaml: '^2.8.0',
+} as const;
+
+/**
+ * What test/deploy.test.ts checks the Kubernetes manifests with (`--deploy k8s`): the Kubernetes (1.27) and KEDA
+ * schemas. The newer majors (kubernetes-models 5, @kubernetes-models/keda 2) require Node.js 22.
+ */
+export const K8S_DEV_DEPENDENCIES = {
+  'kubernetes-models': '^4.5.1',
+  '@kubernetes-models/keda': '^0.4.2',
 } as const;
 
 /** Runtime dependencies of the generated worker besides jworker-runtime. */
