@@ -1,9 +1,11 @@
 // One benchmark consumer, run as its own child process by bench/run.mjs so CPU and memory are the worker's alone.
 // BENCH_CONFIG (JSON) says what to run; results go back over IPC. Modes:
-//   drain  consume `tasks` completions from a pre-filled queue (variants raw, noop, progress, fail5), report figures;
+//   drain  consume `tasks` completions from a pre-filled queue (variants raw, default, noop, progress, fail5, io, quiet),
+//          report figures;
 //   serve  a noop worker that answers TaskClient.call until told to stop (latency);
 //   probe  a worker whose tasks fail their first attempts, to observe the broker-side retry delays at low load;
 //   soak   a noop worker draining `batches` batches the parent fills one after another, reporting memory after each.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import amqplib from 'amqplib';
 import bunyan from 'bunyan';
@@ -25,30 +27,35 @@ function silentLogger(level = 'info') {
 
 class BenchWorker extends BaseWorker {
   #failAttempts;
-  constructor(workerConfig, failAttempts) {
+  #latencyMs;
+  constructor(workerConfig, failAttempts, latencyMs) {
     super(workerConfig);
     this.#failAttempts = failAttempts;
+    this.#latencyMs = latencyMs;
   }
   getWorkerType() {
     return 'bench';
   }
   async executeTask(task, context) {
     if (task.fail && context.attempt <= this.#failAttempts) throw new Error(`transient failure of attempt ${context.attempt} (bench)`);
+    if (this.#latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#latencyMs));
     return { ok: true };
   }
 }
 
-function makeWorker({ progress = false, failAttempts = 0, retry, logLevel } = {}) {
+/** `logger: 'default'` passes none, so the worker logs as a user's does: JSON lines on stdout. */
+function makeWorker({ progress = false, failAttempts = 0, retry, logLevel, logger, concurrency, latencyMs = 0 } = {}) {
   return new BenchWorker(
     {
       amqpUrl: config.amqpUrl,
       queue: config.queue,
-      concurrency: config.prefetch,
-      logger: silentLogger(logLevel),
+      concurrency: concurrency ?? config.prefetch,
+      ...(logger === 'default' ? {} : { logger: silentLogger(logLevel) }),
       ...(retry ? { retry } : {}),
       ...(progress ? { progress: { url: config.progressUrl } } : {}),
     },
     failAttempts,
+    latencyMs,
   );
 }
 
@@ -125,22 +132,30 @@ async function drainRaw() {
 async function drainWorker(variant) {
   const meter = drainMeter(config.tasks);
   const fail = variant === 'fail5';
+  const io = variant === 'io';
   const worker = makeWorker({
     progress: variant === 'progress',
     logLevel: variant === 'quiet' ? 'warn' : 'info',
+    logger: variant === 'default' || io ? 'default' : undefined,
     failAttempts: fail ? 1 : 0,
     retry: fail ? { maxAttempts: 3, initialDelayMs: config.retryDelay, multiplier: 2 } : undefined,
+    ...(io ? { concurrency: config.ioConcurrency, latencyMs: config.ioLatency } : {}),
   });
+  // Event-loop delay while tasks flow (what a timer or a health probe waits for), sampled every 10 ms.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   const gaps = fail ? retryObserver(worker, config.retryDelay, 2) : undefined;
+  worker.events.once('taskStart', () => loopDelay.enable());
   worker.events.on('taskStart', () => meter.started());
   worker.events.on('taskEnd', (record) => {
     if (record.outcome === 'completed') meter.completed();
   });
   await worker.start();
   const result = await meter.finished;
+  loopDelay.disable();
   const peakRss = peakRssBytes();
   await worker.stop();
-  return { ...result, peakRss, retryGaps: gaps, progress: worker.progressStats };
+  const loopDelayP99Ms = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : undefined;
+  return { ...result, peakRss, retryGaps: gaps, progress: worker.progressStats, loopDelayP99Ms };
 }
 
 async function serve() {

@@ -31,15 +31,19 @@ const base = {
   amqpUrl: opts.amqpUrl,
   prefetch: opts.prefetch,
   retryDelay: opts.retryDelay,
+  ioLatency: opts.ioLatency,
+  ioConcurrency: opts.ioConcurrency,
   progressUrl: endpoint?.url,
 };
 const LABELS = {
   raw: 'raw amqplib (consume, JSON.parse, ack)',
-  noop: 'jworker noop, progress off, info logs',
+  default: 'jworker as users run it (default logger on stdout, info)',
+  noop: 'jworker noop, progress off, info logs to a discarding sink',
   progress: 'jworker noop, GraphQL progress on',
   fail5: `jworker, ${Math.round(opts.failRate * 100)}% transient failures`,
   before: `jworker ${opts.beforeVariant}, runtime from ${opts.before}`,
   quiet: 'jworker noop, logging at warn (no task lines)',
+  io: `jworker, each task awaits ${opts.ioLatency} ms, concurrency ${opts.ioConcurrency}`,
 };
 const failEvery = Math.max(1, Math.round(1 / opts.failRate));
 
@@ -219,6 +223,15 @@ function printReport({ latency, probe, soak, elapsed }) {
       `Progress round: endpoint got ${d.STARTED ?? 0} STARTED + ${d.COMPLETED ?? 0} COMPLETED in ${d.requests} requests; reporter sent ${d.sent}, dropped ${d.dropped}, failed ${d.failed}`,
     );
   }
+  if (results.io) {
+    const ideal = results.io.map((_, i) => Math.min((opts.ioConcurrency * 1000) / opts.ioLatency, raw[i].tasks / raw[i].seconds));
+    const ofIdeal = median(results.io.map((r, i) => r.tasks / r.seconds / ideal[i]));
+    const delays = results.io.map((r) => r.loopDelayP99Ms).filter((v) => v !== undefined);
+    summary.io.ofIdeal = ofIdeal;
+    out.push(
+      `I/O-bound (io): ideal = min(concurrency ÷ latency = ${fmt((opts.ioConcurrency * 1000) / opts.ioLatency, 0)} tasks/s, raw amqplib's rate in the same round) = ${ideal.map((v) => fmt(v, 0)).join(' / ')} tasks/s; reached ${fmt(ofIdeal, 2)}× of it; event-loop delay p99 while it ran ${delays.map((v) => `${fmt(v, 1)} ms`).join(' / ')}`,
+    );
+  }
   if (soak) {
     out.push(
       `Memory soak (one noop worker, ${opts.soak} × ${opts.tasks} tasks): RSS after each batch ${soak.batches.map((b) => fmt(b.rss / MB, 0)).join(' → ')} MB, heap ${soak.batches.map((b) => fmt(b.heapUsed / MB, 1)).join(' → ')} MB, peak RSS ${fmt(soak.peakRss / MB, 0)} MB`,
@@ -227,12 +240,20 @@ function printReport({ latency, probe, soak, elapsed }) {
   out.push('');
   out.push('Targets:');
   const check = (ok, text) => out.push(`  [${ok ? 'met' : 'NOT met'}] ${text}`);
+  if (summary.default) {
+    check(summary.default.cpuRatio <= 1.5, `default CPU per task ≤ 1.5× raw: ${fmt(summary.default.cpuRatio, 2)}×`);
+    check(summary.default.tputRatio >= 1.0, `default throughput ≥ 1.0× raw: ${fmt(summary.default.tputRatio, 2)}×`);
+  }
   if (summary.noop) {
     check(summary.noop.tputRatio >= 0.9, `noop throughput ≥ 0.9× raw: ${fmt(summary.noop.tputRatio, 2)}×`);
     check(summary.noop.cpuRatio <= 1.5, `noop CPU per task ≤ 1.5× raw: ${fmt(summary.noop.cpuRatio, 2)}×`);
   }
-  if (summary.progress)
-    check(summary.progress.tputRatio >= 0.8, `progress-on throughput ≥ 0.8× raw: ${fmt(summary.progress.tputRatio, 2)}×`);
+  if (summary.progress) {
+    check(summary.progress.cpuRatio <= 2.0, `progress CPU per task ≤ 2.0× raw: ${fmt(summary.progress.cpuRatio, 2)}×`);
+    check(summary.progress.tputRatio >= 0.95, `progress throughput ≥ 0.95× raw: ${fmt(summary.progress.tputRatio, 2)}×`);
+  }
+  if (summary.fail5) check(summary.fail5.tputRatio >= 0.8, `fail5 throughput ≥ 0.8× raw: ${fmt(summary.fail5.tputRatio, 2)}×`);
+  if (summary.io) check(summary.io.ofIdeal >= 0.9, `io throughput ≥ 0.9× of the ideal: ${fmt(summary.io.ofIdeal, 2)}×`);
   const worstRss = max(opts.variants.filter((v) => v !== 'raw').map((v) => summary[v].rss));
   check(worstRss < 150, `peak RSS < 150 MB while ${opts.tasks} tasks flow: worst ${fmt(worstRss, 0)} MB`);
   if (soak) {

@@ -1,8 +1,12 @@
 // Command-line flags of `npm run bench`: `--name value` or `--name=value`; every flag has a default.
 
-export const VARIANTS = ['raw', 'noop', 'progress', 'fail5', 'quiet'];
-/** Run by default; `quiet` (noop with logging at warn, so no per-task lines) attributes the cost of the task log lines. */
-const DEFAULT_VARIANTS = ['raw', 'noop', 'progress', 'fail5'];
+export const VARIANTS = ['raw', 'default', 'noop', 'progress', 'fail5', 'io', 'quiet'];
+/**
+ * Run by default. `default` is a worker exactly as a user runs it (no logger passed: JSON lines on stdout, a pipe the
+ * bench drains; default settings); `noop`, `progress` and `fail5` log into a sink that discards lines; `io` awaits
+ * `ioLatency` ms per task at `ioConcurrency`; `quiet` (noop logging at warn) attributes the cost of the task lines.
+ */
+const DEFAULT_VARIANTS = ['raw', 'default', 'noop', 'progress', 'fail5', 'io'];
 
 const DEFAULTS = {
   tasks: 20_000,
@@ -12,6 +16,8 @@ const DEFAULTS = {
   variants: DEFAULT_VARIANTS.join(','),
   failRate: 0.05,
   retryDelay: 50,
+  ioLatency: 20,
+  ioConcurrency: 200,
   calls: 300,
   soak: 3,
   profile: '',
@@ -29,6 +35,8 @@ const HELP = `npm run bench -- [flags]
   --variants LIST  comma-separated subset of ${VARIANTS.join(',')} (raw is always run: it is the baseline)
   --fail-rate F    share of tasks failing their first attempt in fail5 (default ${DEFAULTS.failRate})
   --retry-delay MS configured retry delay for fail5 and the retry probe (default ${DEFAULTS.retryDelay})
+  --io-latency MS  how long each task of the io variant awaits (default ${DEFAULTS.ioLatency})
+  --io-concurrency N  WORKER_CONCURRENCY of the io variant (default ${DEFAULTS.ioConcurrency})
   --calls N        sequential TaskClient.call round trips for the latency figure, 0 to skip (default ${DEFAULTS.calls})
   --soak N         batches drained by one long-lived noop worker to check memory growth, 0 to skip (default ${DEFAULTS.soak})
   --profile LIST   write a CPU profile (node --cpu-prof) of these variants' workers under bench/.profiles/

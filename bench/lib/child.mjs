@@ -21,13 +21,13 @@ export function runConsumer(config, { onMessage = () => {}, profileName, expose 
     env: { ...process.env, BENCH_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  // The worker's stdout is drained like a log shipper would; only the tail is kept, for error messages.
   let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
+  const keep = (chunk) => {
+    output = (output + chunk).slice(-6000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const promise = new Promise((resolve, reject) => {
     let result;
     const timer = setTimeout(() => {
