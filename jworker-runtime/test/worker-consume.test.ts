@@ -70,7 +70,7 @@ test('initialize runs before the first task, and start and stop are idempotent',
   t.is(worker.state, 'stopped');
 });
 
-test('each task logs a start and an end line with taskId, attempt, durationMs and outcome', async (t) => {
+test('each task writes one end line at info with taskId, attempt, outcome, durationMs and redelivered; the start line is at debug', async (t) => {
   const { client, queue, logs } = await startSample(t);
   await client.call(queue, { action: 'echo' }, { taskId: 'log-me' });
   // The end line follows the ack, which follows the reply.
@@ -78,8 +78,8 @@ test('each task logs a start and an end line with taskId, attempt, durationMs an
   const lines = logs.records.filter((r) => r.taskId === 'log-me');
   const start = lines.find((r) => r.msg === 'task started');
   const end = lines.find((r) => r.msg === 'task completed');
-  t.like(start, { taskId: 'log-me', attempt: 1 });
-  t.like(end, { taskId: 'log-me', attempt: 1, outcome: 'completed' });
+  t.like(start, { taskId: 'log-me', attempt: 1, level: 20 });
+  t.like(end, { taskId: 'log-me', attempt: 1, outcome: 'completed', redelivered: false, level: 30 });
   t.is(typeof end?.durationMs, 'number');
 });
 

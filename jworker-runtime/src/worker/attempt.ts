@@ -1,10 +1,10 @@
 import type Logger from 'bunyan';
 import { errorCode, errorMessage } from '../errors/message.js';
 import { isTaskValidationError, TaskTimeoutError, TaskValidationError, WorkerError } from '../errors/worker-error.js';
+import { isoNow } from '../log/iso-clock.js';
 import { noopEventSink, type TaskEventSink } from '../progress/events.js';
 import { decideRetry, jitteredDelayMs, type RetryPolicy } from '../retry/backoff.js';
 import type { TaskEvent, TaskStatus } from '../wire/task-event.js';
-import { isoNow } from './iso-clock.js';
 import { TaskAbort } from './task-abort.js';
 import type { TaskContext } from './task-context.js';
 import type { TaskOutcome } from './worker-events.js';

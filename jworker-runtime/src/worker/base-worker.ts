@@ -3,7 +3,7 @@ import type Logger from 'bunyan';
 import { normalizeConfig } from '../config/normalize.js';
 import type { LogLevel, WorkerConfig } from '../config/options.js';
 import { isWorkerError, TaskValidationError } from '../errors/worker-error.js';
-import { createLogger, redactingChild } from '../log/logger.js';
+import { createLogger, flushLogs, redactingChild } from '../log/logger.js';
 import { maskCredentials, secretsOf } from '../log/mask.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { noopEventSink, type ProgressStats, type TaskEventSink } from '../progress/events.js';
@@ -240,5 +240,6 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     }
     this.#setState('stopped');
     if (this.#startPromise) this.logger.info('stopped');
+    flushLogs();
   }
 }

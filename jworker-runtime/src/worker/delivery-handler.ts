@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type Logger from 'bunyan';
 import type { ResolvedConfig } from '../config/normalize.js';
 import { errorMessage } from '../errors/message.js';
+import { isoNow } from '../log/iso-clock.js';
 import { redact } from '../log/mask.js';
 import type { Delivery } from '../transport/delivery.js';
 import { HEADERS, parseAttemptHeader } from '../wire/headers.js';
@@ -10,7 +11,6 @@ import { replyPatterns, replyToProblem } from '../wire/reply.js';
 import { type AttemptHooks, type AttemptOutcome, runAttempt } from './attempt.js';
 import { decodeDelivery } from './decode.js';
 import type { InFlight } from './in-flight.js';
-import { isoNow } from './iso-clock.js';
 import { type RecordContext, recordOutcome, salvage } from './outcome.js';
 import { logOutcome } from './outcome-log.js';
 import { TaskAbort } from './task-abort.js';
@@ -114,7 +114,7 @@ export class DeliveryHandler<TTask, TResult> {
     if (decoded.ok && replyProblem === undefined) {
       const abort = new TaskAbort();
       this.#inFlight.attemptStarted(abort);
-      this.#logger.info({ taskId, attempt, redelivered: fields.redelivered }, 'task started');
+      this.#logger.debug({ taskId, attempt, redelivered: fields.redelivered }, 'task started');
       try {
         outcome = await runAttempt(this.#hooks, {
           taskId,
@@ -158,7 +158,7 @@ export class DeliveryHandler<TTask, TResult> {
       outcome.status === 'dead_lettered'
         ? { taskId, attempt, outcome: recorded, reason: outcome.reason, durationMs }
         : { taskId, attempt, outcome: recorded, durationMs };
-    logOutcome(this.#logger, record, outcome, this.#record.text);
+    logOutcome(this.#logger, record, fields.redelivered, outcome, this.#record.text);
     return record;
   }
 

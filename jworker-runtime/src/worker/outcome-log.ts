@@ -1,22 +1,25 @@
 import type Logger from 'bunyan';
+import { infoLine } from '../log/logger.js';
 import type { AttemptOutcome } from './attempt.js';
 import type { TaskRecord } from './worker-events.js';
 
 /**
- * The end line of a delivery: `info` for a completed task, `warn` for a retry or a forced stop, `error` for a dead
- * letter, each with taskId, attempt, durationMs and outcome (and the error, secrets removed by `text`).
+ * The end line of a delivery, the one line a task writes at `info`: `info` for a completed task, `warn` for a retry or a
+ * forced stop, `error` for a dead letter, each with taskId, attempt, durationMs, outcome and redelivered (and the
+ * error, secrets removed by `text`).
  */
 export function logOutcome<TResult>(
   logger: Logger,
   record: TaskRecord,
+  redelivered: boolean,
   attempt: AttemptOutcome<TResult>,
   text: (error: unknown) => string,
 ): void {
   const { taskId, durationMs, outcome } = record;
-  const fields = { taskId, attempt: record.attempt, durationMs, outcome };
+  const fields = { taskId, attempt: record.attempt, durationMs, outcome, redelivered };
   switch (attempt.status) {
     case 'completed':
-      logger.info(fields, 'task completed');
+      infoLine(logger, fields, 'task completed');
       return;
     case 'retried':
       logger.warn(

@@ -51,7 +51,7 @@ export async function scenario(t: ExecutionContext, env: Record<string, string> 
   const url = workerUrl();
   const workers: WorkerProcess[] = [];
   const spawn = (extraEnv: Record<string, string> = {}) => {
-    const worker = spawnWorker({ AMQP_URL: url, WORKER_QUEUE: queue, LOG_LEVEL: 'info', ...env, ...extraEnv }, 'reliable');
+    const worker = spawnWorker({ AMQP_URL: url, WORKER_QUEUE: queue, LOG_LEVEL: 'debug', ...env, ...extraEnv }, 'reliable');
     workers.push(worker);
     return worker;
   };
