@@ -58,12 +58,18 @@ export function createLogger(
   const prefix = `{"name":${JSON.stringify(name)},"hostname":${JSON.stringify(hostname())},"pid":${process.pid},"level":${bunyan.INFO},`;
   const fast: FastInfo = (fields, msg) => {
     let line = prefix;
-    for (const key in fields) line += `${JSON.stringify(key)}:${JSON.stringify(fields[key])},`;
-    line += `"msg":${JSON.stringify(msg)},"time":"${isoNow()}","v":0}`;
-    writer.write(`${redact(line, secrets)}\n`);
+    // Keys are the runtime's own identifiers; only string values need JSON escaping.
+    for (const key in fields) line += `"${key}":${jsonValue(fields[key] as string | number | boolean)},`;
+    line += `"msg":${JSON.stringify(msg)},"time":"${isoNow()}","v":0}\n`;
+    writer.write(redact(line, secrets));
   };
   Object.defineProperty(logger, FAST_INFO, { value: fast });
   return logger;
+}
+
+function jsonValue(value: string | number | boolean): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  return typeof value === 'boolean' || Number.isFinite(value) ? String(value) : 'null';
 }
 
 /**

@@ -22,11 +22,14 @@ export interface DeliveryHandlerOptions<TTask, TResult> {
   readonly hooks: AttemptHooks<TTask, TResult>;
   readonly logger: Logger;
   /** Where `taskStart` and `taskEnd` go. */
-  readonly events: Pick<EventEmitter<WorkerEventMap>, 'emit'>;
+  readonly events: Pick<EventEmitter<WorkerEventMap>, 'emit' | 'listenerCount'>;
   readonly inFlight: InFlight;
   /** Kept out of every error text the handler writes. */
   readonly secrets: readonly string[];
 }
+
+/** bunyan's debug level. */
+const DEBUG = 20;
 
 /** At most this many causes of unroutable replies are logged, one line each. */
 const MAX_UNROUTABLE_CAUSES = 100;
@@ -40,7 +43,7 @@ export class DeliveryHandler<TTask, TResult> {
   readonly #cfg: ResolvedConfig;
   readonly #hooks: AttemptHooks<TTask, TResult>;
   readonly #logger: Logger;
-  readonly #events: Pick<EventEmitter<WorkerEventMap>, 'emit'>;
+  readonly #events: Pick<EventEmitter<WorkerEventMap>, 'emit' | 'listenerCount'>;
   readonly #inFlight: InFlight;
   readonly #record: RecordContext;
   readonly #replyAllowed: (name: string) => boolean;
@@ -108,13 +111,14 @@ export class DeliveryHandler<TTask, TResult> {
     const requested = properties.replyTo as string | undefined;
     const replyProblem = requested ? replyToProblem(requested, cfg.queue, this.#replyAllowed) : undefined;
     const replyTo = replyProblem === undefined ? requested || undefined : undefined;
-    this.#events.emit('taskStart', { taskId, attempt });
+    // No event object and no debug line to build when nobody reads them (most tasks of most workers).
+    if (this.#events.listenerCount('taskStart') > 0) this.#events.emit('taskStart', { taskId, attempt });
 
     let outcome: AttemptOutcome<TResult>;
     if (decoded.ok && replyProblem === undefined) {
       const abort = new TaskAbort();
       this.#inFlight.attemptStarted(abort);
-      this.#logger.debug({ taskId, attempt, redelivered: fields.redelivered }, 'task started');
+      if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, attempt, redelivered: fields.redelivered }, 'task started');
       try {
         outcome = await runAttempt(this.#hooks, {
           taskId,
