@@ -3,7 +3,7 @@ import test from 'ava';
 import { WorkerError } from '../src/index.js';
 import { queueNames } from '../src/wire/names.js';
 import type { AttemptOutcome } from '../src/worker/attempt.js';
-import { type OutcomeTarget, type RecordedDelivery, recordOutcome, salvage } from '../src/worker/outcome.js';
+import { MissingQueueError, type OutcomeTarget, type RecordedDelivery, recordOutcome, salvage } from '../src/worker/outcome.js';
 
 // Outcome recording without a broker: a target that keeps what would be published, acked and requeued.
 
@@ -13,13 +13,15 @@ interface Published {
   readonly options: Options.Publish;
 }
 
-function fakeTarget(failOn?: (queue: string) => boolean) {
+function fakeTarget(failOn?: (queue: string) => boolean, missing?: (queue: string) => boolean) {
   const published: Published[] = [];
   const settled: string[] = [];
   const target: OutcomeTarget = {
     async publish(queue, content, options) {
       if (failOn?.(queue)) throw new Error('channel closed');
+      if (missing?.(queue)) return false;
       published.push({ queue, body: content.toString(), options });
+      return true;
     },
     ack: () => settled.push('ack'),
     requeue: () => settled.push('requeue'),
@@ -31,7 +33,22 @@ const ctx = {
   names: queueNames('orders'),
   workerType: 'orders',
   text: (error: unknown) => String((error as Error).message).replace('s3cret', '***'),
+  unroutableReply: () => {},
+  missingQueue: () => {},
 };
+
+/** The context, noting what it is told about missing queues and unroutable replies. */
+function noting() {
+  const noticed: string[] = [];
+  return {
+    noticed,
+    ctx: {
+      ...ctx,
+      unroutableReply: (replyTo: string) => void noticed.push(`unroutable ${replyTo}`),
+      missingQueue: (queue: string) => void noticed.push(`missing ${queue}`),
+    },
+  };
+}
 
 const delivery = (overrides: Partial<RecordedDelivery> = {}): RecordedDelivery => ({
   taskId: 't-1',
@@ -144,4 +161,21 @@ test('salvage parks the message in the dead queue as internal, or gives it back 
   const stuck = fakeTarget(() => true);
   t.is(await salvage(stuck.target, input, new Error('bug'), ctx), 'unrecorded');
   t.deepEqual(stuck.settled, ['requeue']);
+});
+
+test('a copy that reaches no queue (a deleted retry queue) is not made: the queue is reported missing, nothing is acked', async (t) => {
+  const { noticed, ctx } = noting();
+  const { target, settled } = fakeTarget(undefined, (queue) => queue === 'orders.retry.2000');
+  const outcome: AttemptOutcome<unknown> = { status: 'retried', error: new Error('x'), delayMs: 2000, queueDelayMs: 2000, nextAttempt: 2 };
+  await t.throwsAsync(recordOutcome(target, delivery(), outcome, ctx), { instanceOf: MissingQueueError });
+  t.deepEqual(noticed, ['missing orders.retry.2000']);
+  t.deepEqual(settled, []);
+});
+
+test('a reply that reaches no queue is reported, and the task is still acked', async (t) => {
+  const { noticed, ctx } = noting();
+  const { target, settled } = fakeTarget(undefined, (queue) => queue.startsWith('amq.rabbitmq.reply-to'));
+  await recordOutcome(target, delivery(), { status: 'completed', result: 1, resultJson: '1' }, ctx);
+  t.deepEqual(noticed, ['unroutable amq.rabbitmq.reply-to.abc']);
+  t.deepEqual(settled, ['ack']);
 });

@@ -100,3 +100,16 @@ test('a task attempt that runs past taskTimeoutMs is aborted and retried', async
   t.regex(error?.message ?? '', /task timed out after 200 ms/);
   t.is(worker.attempts.filter((a) => a.taskId === 'slow').length, 2, 'a timeout is transient: retried until attempts run out');
 });
+
+test('a retry queue deleted while the worker runs loses no task: the copy is refused, the queues are declared again, the task completes', async (t) => {
+  const retry = { initialDelayMs: 100, maxAttempts: 3 };
+  const { client, queue, broker, worker, logs } = await startSample(t, { retry });
+  await broker.channel.deleteQueue(`${queue}.retry.100`);
+  const result = await client.call(queue, { action: 'flaky', failures: 1, value: 'kept' }, { timeoutMs: 20_000 });
+  t.deepEqual(result, { echoed: 'kept', attempt: 2 });
+  t.true(
+    logs.records.some((r) => /reached no queue/.test(String(r.msg)) && String(r.msg).includes(`${queue}.retry.100`)),
+    'the missing queue was named in the log',
+  );
+  t.is(worker.state, 'consuming');
+});

@@ -6,6 +6,7 @@ import { maskCredentials } from '../log/mask.js';
 import { AckBatcher } from './ack-batcher.js';
 import { connect, reconnectDelayMs } from './connection.js';
 import { Delivery } from './delivery.js';
+import { ReturnTracker } from './returns.js';
 import { withTimeout } from './timeout.js';
 
 /** How long declaring the queues may take after a (re)connect before the consumer gives up on that channel and retries. */
@@ -28,8 +29,6 @@ export interface ConsumerOptions {
   declare(channel: ConfirmChannel): Promise<void>;
   /** Each message, once. Must not throw. */
   onDelivery(delivery: Delivery): void;
-  /** A mandatory message the broker could not route, returned to this channel. */
-  onReturn(message: ConsumeMessage): void;
   /** Consuming (again), or waiting to. */
   onState(state: 'connecting' | 'consuming' | 'reconnecting'): void;
   onConnected(): void;
@@ -114,6 +113,14 @@ export class Consumer {
     for (const batcher of this.#batchers) batcher.flush();
   }
 
+  /**
+   * Sets the channel up again (declaring every queue) after a publish found a queue missing: deliveries not yet acked
+   * on the old channel return to their queue when it closes.
+   */
+  redeclare(): void {
+    this.#scheduleRecovery();
+  }
+
   /** Cancels, flushes and closes the channel and the connection. */
   async close(): Promise<void> {
     await this.cancel();
@@ -139,12 +146,13 @@ export class Consumer {
     );
     this.#batchers.add(acks);
     channel.on('close', () => this.#batchers.delete(acks));
-    channel.on('return', (message: ConsumeMessage) => this.#options.onReturn(message));
+    const returns = new ReturnTracker();
+    channel.on('return', (message: ConsumeMessage) => returns.returned(message));
     const { consumerTag } = await channel.consume(
       queue,
       (message) => {
         if (message === null) this.#onCancelled();
-        else this.#options.onDelivery(new Delivery(channel, acks, message));
+        else this.#options.onDelivery(new Delivery(channel, acks, returns, message));
       },
       { noAck: false },
     );

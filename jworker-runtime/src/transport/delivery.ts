@@ -1,6 +1,7 @@
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { AckBatcher } from './ack-batcher.js';
 import { publishConfirmed } from './publish.js';
+import { type ReturnTracker, returnKey } from './returns.js';
 
 /**
  * One message as the consumer received it, with the only ways to settle it: publish on its own channel (confirmed),
@@ -11,17 +12,35 @@ export class Delivery {
   readonly message: ConsumeMessage;
   readonly #channel: ConfirmChannel;
   readonly #acks: AckBatcher;
+  readonly #returns: ReturnTracker;
 
-  constructor(channel: ConfirmChannel, acks: AckBatcher, message: ConsumeMessage) {
+  constructor(channel: ConfirmChannel, acks: AckBatcher, returns: ReturnTracker, message: ConsumeMessage) {
     this.#channel = channel;
     this.#acks = acks;
+    this.#returns = returns;
     this.message = message;
     acks.track(message.fields.deliveryTag);
   }
 
-  /** Publishes on this delivery's channel and resolves once the broker confirmed it. */
-  publish(queue: string, content: Buffer, options: Options.Publish): Promise<void> {
-    return publishConfirmed(this.#channel, queue, content, options);
+  /**
+   * Publishes on this delivery's channel and resolves once the broker confirmed it: true when it reached a queue,
+   * false when a `mandatory` publish came back (no queue of that name).
+   */
+  async publish(queue: string, content: Buffer, options: Options.Publish): Promise<boolean> {
+    if (!options.mandatory) {
+      await publishConfirmed(this.#channel, queue, content, options);
+      return true;
+    }
+    const key = returnKey(queue, options.messageId);
+    this.#returns.expect(key);
+    try {
+      await publishConfirmed(this.#channel, queue, content, options);
+    } catch (error) {
+      this.#returns.settle(key);
+      throw error;
+    }
+    // The return, if any, came before the confirm.
+    return !this.#returns.settle(key);
   }
 
   /** The outcome is safe on the broker: ack with the next batch. */

@@ -82,10 +82,13 @@ export interface RetryNote {
   readonly expirationMs?: number;
 }
 
-/** The copy of a task published to a retry queue: the producer's headers, the next attempt and the last error. */
+/**
+ * The copy of a task published to a retry queue: the producer's headers, the next attempt and the last error.
+ * Mandatory, like every copy: one that reaches no queue (a deleted retry queue) must not count as made.
+ */
 export function retryCopy(properties: Partial<MessageProperties>, taskId: string, note: RetryNote): Options.Publish {
   const headers = { ...producerHeaders(properties.headers), [HEADERS.attempt]: note.nextAttempt, [HEADERS.lastError]: note.lastError };
-  const copy: Options.Publish = { ...copiedProperties(properties, headers), messageId: taskId };
+  const copy: Options.Publish = { ...copiedProperties(properties, headers), messageId: taskId, mandatory: true };
   if (note.expirationMs !== undefined) copy.expiration = String(note.expirationMs);
   return copy;
 }
@@ -112,7 +115,7 @@ export function deadLetterCopy(properties: Partial<MessageProperties>, taskId: s
     [HEADERS.workerType]: note.workerType,
     [HEADERS.failedAt]: new Date().toISOString(),
   };
-  return { ...copiedProperties(properties, headers), messageId: taskId };
+  return { ...copiedProperties(properties, headers), messageId: taskId, mandatory: true };
 }
 
 /** A dead letter sent back to its work queue by a replay: the producer's headers, none of the failure ones. */

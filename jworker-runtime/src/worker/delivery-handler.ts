@@ -11,7 +11,7 @@ import { replyPatterns, replyToProblem } from '../wire/reply.js';
 import { type AttemptHooks, type AttemptOutcome, runAttempt } from './attempt.js';
 import { decodeDelivery } from './decode.js';
 import type { InFlight } from './in-flight.js';
-import { type RecordContext, recordOutcome, salvage } from './outcome.js';
+import { MissingQueueError, type RecordContext, recordOutcome, salvage } from './outcome.js';
 import { logOutcome } from './outcome-log.js';
 import { TaskAbort } from './task-abort.js';
 import type { TaskOutcome, TaskRecord, WorkerEventMap } from './worker-events.js';
@@ -26,6 +26,8 @@ export interface DeliveryHandlerOptions<TTask, TResult> {
   readonly inFlight: InFlight;
   /** Kept out of every error text the handler writes. */
   readonly secrets: readonly string[];
+  /** One of the worker's queues is missing: declare them all again. */
+  redeclare(): void;
 }
 
 /** bunyan's debug level. */
@@ -61,6 +63,15 @@ export class DeliveryHandler<TTask, TResult> {
       names: queueNames(options.cfg.queue),
       workerType: options.hooks.workerType,
       text: (error) => redact(errorMessage(error), secrets),
+      unroutableReply: (replyTo) => this.#unroutableReply(replyTo),
+      missingQueue: (queue) => {
+        this.#logger.error(
+          { queue },
+          'a copy sent to %s reached no queue: it was deleted while the worker ran. Declaring the queues again; the task will be delivered again.',
+          queue,
+        );
+        options.redeclare();
+      },
     };
     this.#replyAllowed = replyPatterns(options.cfg.replyToAllow);
   }
@@ -72,7 +83,7 @@ export class DeliveryHandler<TTask, TResult> {
   }
 
   /** A reply came back unroutable: logged once per cause (a direct reply-to caller gone, a missing reply queue). */
-  unroutableReply(replyTo: string): void {
+  #unroutableReply(replyTo: string): void {
     const cause = replyTo.startsWith('amq.rabbitmq.reply-to.') ? 'direct reply-to' : replyTo;
     if (this.#unroutable.has(cause) || this.#unroutable.size > MAX_UNROUTABLE_CAUSES) return;
     this.#unroutable.add(cause);
@@ -151,11 +162,13 @@ export class DeliveryHandler<TTask, TResult> {
       recorded = await recordOutcome(delivery, { taskId, attempt, content, properties, replyTo }, outcome, this.#record);
     } catch (error) {
       recorded = 'unrecorded';
-      this.#logger.warn(
-        { taskId, attempt, err: error },
-        'could not record the outcome of task %s (the channel closed); the broker will deliver it again',
-        taskId,
-      );
+      if (!(error instanceof MissingQueueError)) {
+        this.#logger.warn(
+          { taskId, attempt, err: error },
+          'could not record the outcome of task %s (the channel closed); the broker will deliver it again',
+          taskId,
+        );
+      }
     }
     const durationMs = Math.round((performance.now() - startedAt) * 100) / 100;
     const record: TaskRecord =

@@ -8,7 +8,8 @@ import type { TaskOutcome } from './worker-events.js';
 
 /** Where a delivery's outcome is made safe: its own channel (confirmed publishes) and its ack. */
 export interface OutcomeTarget {
-  publish(queue: string, content: Buffer, options: Options.Publish): Promise<void>;
+  /** Resolves once confirmed: false when a mandatory publish reached no queue. */
+  publish(queue: string, content: Buffer, options: Options.Publish): Promise<boolean>;
   ack(): void;
   /** Gives the message back to its queue now. */
   requeue(): void;
@@ -30,6 +31,25 @@ export interface RecordContext {
   readonly workerType: string;
   /** An error's message as it may be shown anywhere (secrets removed). */
   text(error: unknown): string;
+  /** A reply reached no queue (its caller is gone): logged once per cause. */
+  unroutableReply(replyTo: string): void;
+  /** A copy reached no queue: the worker's own queue is missing (deleted while it ran) and must be declared again. */
+  missingQueue(queue: string): void;
+}
+
+/** A copy reached no queue: the delivery is left unacked, for redelivery once the queues are declared again. */
+export class MissingQueueError extends Error {
+  override name = 'MissingQueueError' as const;
+  constructor(queue: string) {
+    super(`queue ${queue} does not exist (was it deleted?)`);
+  }
+}
+
+/** Publishes a copy of a task; a copy that reached no queue is not made. */
+async function publishCopy(target: OutcomeTarget, ctx: RecordContext, queue: string, content: Buffer, options: Options.Publish) {
+  if (await target.publish(queue, content, options)) return;
+  ctx.missingQueue(queue);
+  throw new MissingQueueError(queue);
 }
 
 /** The longest error text kept in a dead letter or a reply, and in a retry copy. */
@@ -52,7 +72,7 @@ export async function recordOutcome<TResult>(
     case 'completed':
       if (replyTo) {
         const json = outcome.resultJson ?? JSON.stringify(outcome.result) ?? 'null';
-        await reply(target, delivery, replyTo, completedReply(taskId, json));
+        await reply(target, ctx, delivery, replyTo, completedReply(taskId, json));
       }
       target.ack();
       return 'completed';
@@ -64,7 +84,7 @@ export async function recordOutcome<TResult>(
         // Jitter shortens the queue's delay for this copy only.
         ...(outcome.delayMs < outcome.queueDelayMs ? { expirationMs: outcome.delayMs } : {}),
       });
-      await target.publish(ctx.names.retry(outcome.queueDelayMs), delivery.content, copy);
+      await publishCopy(target, ctx, ctx.names.retry(outcome.queueDelayMs), delivery.content, copy);
       target.ack();
       return 'retried';
     }
@@ -78,10 +98,10 @@ export async function recordOutcome<TResult>(
         attempts: delivery.attempt,
         workerType: ctx.workerType,
       });
-      await target.publish(ctx.names.dead, delivery.content, copy);
+      await publishCopy(target, ctx, ctx.names.dead, delivery.content, copy);
       if (replyTo) {
         const body = failedReply(taskId, { message: error, code, permanent: outcome.reason !== 'exhausted' });
-        await reply(target, delivery, replyTo, body);
+        await reply(target, ctx, delivery, replyTo, body);
       }
       target.ack();
       return 'dead_lettered';
@@ -117,7 +137,7 @@ export async function salvage(
       attempts: delivery.attempt,
       workerType: ctx.workerType,
     });
-    await target.publish(ctx.names.dead, delivery.content, copy);
+    await publishCopy(target, ctx, ctx.names.dead, delivery.content, copy);
     target.ack();
     return 'dead_lettered';
   } catch {
@@ -131,14 +151,15 @@ export async function salvage(
  * reply queue survives a broker restart (RabbitMQ ignores it for direct reply-to); mandatory, so that a reply that
  * reaches nobody comes back (basic.return) and is logged.
  */
-function reply(target: OutcomeTarget, delivery: RecordedDelivery, replyTo: string, body: Buffer): Promise<void> {
-  return target.publish(replyTo, body, {
+async function reply(target: OutcomeTarget, ctx: RecordContext, delivery: RecordedDelivery, replyTo: string, body: Buffer) {
+  const routed = await target.publish(replyTo, body, {
     correlationId: (delivery.properties.correlationId as string | undefined) ?? delivery.taskId,
     messageId: delivery.taskId,
     contentType: 'application/json',
     persistent: true,
     mandatory: true,
   });
+  if (!routed) ctx.unroutableReply(replyTo);
 }
 
 function truncate(text: string, max: number): string {

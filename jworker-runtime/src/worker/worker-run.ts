@@ -40,7 +40,7 @@ export class WorkerRun<TTask, TResult> {
   constructor(options: WorkerRunOptions<TTask, TResult>) {
     this.#options = options;
     const { cfg, logger, events } = options;
-    const handler = new DeliveryHandler<TTask, TResult>(options);
+    const handler = new DeliveryHandler<TTask, TResult>({ ...options, redeclare: () => this.#consumer.redeclare() });
     this.#consumer = new Consumer({
       ...cfg,
       logger,
@@ -48,7 +48,6 @@ export class WorkerRun<TTask, TResult> {
       connectionName: `jworker ${options.hooks.workerType} ${cfg.queue} pid ${process.pid}`,
       declare: (channel) => assertTopology(channel, cfg),
       onDelivery: (delivery) => handler.handle(delivery),
-      onReturn: (message) => handler.unroutableReply(message.fields.routingKey),
       onState: (state) => options.setState(state),
       onConnected: () => events.emit('connected'),
       onDisconnected: () => events.emit('disconnected'),
