@@ -75,3 +75,36 @@ test('an end line below the logger level is not written', (t) => {
   infoLine(createLogger('quiet', 'warn', [], { write: (line) => lines.push(line) }), { taskId: 'x' }, 'task completed');
   t.deepEqual(lines, []);
 });
+
+test('a stdout nobody reads does not block the event loop, and every line arrives once the reader comes', async (t) => {
+  const FLOOD = fileURLToPath(new URL('./fixtures/log-flood.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', FLOOD], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdout.pause();
+  const fired = await new Promise<string>((resolve) => {
+    const timer = setTimeout(() => resolve('the timer never fired: the event loop waited for the reader'), 60_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (/timer fired/.test(chunk.toString())) {
+        clearTimeout(timer);
+        resolve(chunk.toString());
+      }
+    });
+  });
+  t.regex(fired, /timer fired after 16000 lines/);
+  let stdout = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stdout.resume();
+  child.stdin.write('go\n');
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  t.is(code, 0);
+  const ns = stdout
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { n: number }).n);
+  t.is(ns.length, 16000);
+  t.true(
+    ns.every((n, i) => n === i),
+    'in order, none missing',
+  );
+});

@@ -6,8 +6,9 @@ const MAX_BATCH_BYTES = 64 * 1024;
 /**
  * Writes log lines in batches: the lines of one event-loop turn go out in one write instead of one system call each
  * (two lines a task cost more than all the rest of a task's work: docs/benchmarks.md). The batch is written
- * synchronously at the end of the turn, when it passes 64 KiB, on `flush()` (a graceful stop), and when the process
- * exits or throws an uncaught exception. What a SIGKILL can lose: the lines of the turn it interrupts, no more.
+ * at the end of the turn, when it passes 64 KiB, on `flush()` (a graceful stop), and when the process exits or throws
+ * an uncaught exception. What a SIGKILL can lose: the lines of the turn it interrupts, and what a full pipe has not
+ * taken yet (see FdSink).
  */
 export class LineWriter {
   readonly #out: { write(text: string): unknown };
@@ -46,20 +47,74 @@ export class LineWriter {
 
 let stdout: LineWriter | undefined;
 
+/** Past this many bytes waiting for a full pipe, writes wait for the reader instead of buffering more. */
+const MAX_PENDING_BYTES = 8 * 1024 * 1024;
+
 /**
- * Writes all of `text` to file descriptor `fd` before it returns. process.stdout.write is not enough: when a pipe is
- * full it queues the rest, and `process.exit()` drops the queue (seen: a line cut in half at exit). A full
- * non-blocking pipe (EAGAIN) is waited for, as a blocking stdout would; a closed one (EPIPE) drops the text.
+ * Writes to a file descriptor without losing a byte and, while the reader keeps up, without blocking the event loop.
+ * process.stdout.write is not enough: when a pipe is full it queues the rest, and `process.exit()` drops the queue
+ * (seen: a line cut in half at exit). Here what a full non-blocking pipe does not take now is kept and retried a
+ * millisecond later; past 8 MiB waiting, or when the process ends (`drainSync`), writes wait for the reader. A closed
+ * reader (EPIPE) drops the text.
  */
-export function writeAllSync(fd: number, text: string): void {
-  let data = Buffer.from(text);
-  while (data.length > 0) {
-    try {
-      data = data.subarray(writeSync(fd, data));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
-      Atomics.wait(PAUSE, 0, 0, 1);
+export class FdSink {
+  readonly #fd: number;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #retry: NodeJS.Timeout | undefined;
+
+  constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  write(text: string): void {
+    const data = Buffer.from(text);
+    if (this.#pendingBytes > 0) {
+      this.#queue(data);
+      if (this.#pendingBytes > MAX_PENDING_BYTES) this.drainSync();
+      return;
     }
+    const rest = this.#tryWrite(data);
+    if (rest !== undefined && rest.length > 0) this.#queue(rest);
+  }
+
+  /** Writes everything pending now, waiting for the reader as long as it takes. */
+  drainSync(): void {
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#retry = undefined;
+    let data: Buffer = Buffer.concat(this.#pending);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    while (data.length > 0) {
+      const rest = this.#tryWrite(data);
+      if (rest === undefined) return;
+      if (rest.length === data.length) Atomics.wait(PAUSE, 0, 0, 1);
+      data = rest;
+    }
+  }
+
+  /** Writes what the descriptor takes now: the rest (empty when all went), or undefined when the reader is gone. */
+  #tryWrite(data: Buffer): Buffer | undefined {
+    try {
+      return data.subarray(writeSync(this.#fd, data));
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EAGAIN' ? data : undefined;
+    }
+  }
+
+  #queue(data: Buffer): void {
+    this.#pending.push(data);
+    this.#pendingBytes += data.length;
+    this.#retry ??= setTimeout(() => this.#flushPending(), 1).unref();
+  }
+
+  #flushPending(): void {
+    this.#retry = undefined;
+    const data = Buffer.concat(this.#pending);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    const rest = this.#tryWrite(data);
+    if (rest !== undefined && rest.length > 0) this.#queue(rest);
   }
 }
 
@@ -68,12 +123,20 @@ const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 /** The one writer for stdout, flushed when the process exits or dies of an uncaught exception. */
 export function stdoutWriter(): LineWriter {
   if (stdout === undefined) {
-    const writer = new LineWriter({ write: (text) => writeAllSync(1, text) });
-    stdout = writer;
-    const flush = (): void => writer.flush();
-    process.on('exit', flush);
+    const sink = new FdSink(1);
+    stdoutSink = sink;
+    stdout = new LineWriter(sink);
+    process.on('exit', flushStdout);
     // A monitor: it sees the exception without changing what the process does with it (still a crash).
-    process.on('uncaughtExceptionMonitor', flush);
+    process.on('uncaughtExceptionMonitor', flushStdout);
   }
   return stdout;
+}
+
+let stdoutSink: FdSink | undefined;
+
+/** Writes every queued line to stdout now, waiting for the reader if it must (a stop, an exit, a crash). */
+export function flushStdout(): void {
+  stdout?.flush();
+  stdoutSink?.drainSync();
 }

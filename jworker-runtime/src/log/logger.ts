@@ -3,7 +3,7 @@ import type Logger from 'bunyan';
 import bunyan from 'bunyan';
 import type { LogLevel } from '../config/options.js';
 import { isoNow } from './iso-clock.js';
-import { type LineWriter, stdoutWriter } from './line-writer.js';
+import { flushStdout, type LineWriter, stdoutWriter } from './line-writer.js';
 import { redact } from './mask.js';
 import { safeStringify } from './safe-json.js';
 
@@ -84,7 +84,7 @@ export function infoLine(logger: Logger, fields: Readonly<Record<string, string 
 
 /** Sends what the default logger has queued to stdout now (a graceful stop ends with it). */
 export function flushLogs(): void {
-  stdoutWriter().flush();
+  flushStdout();
 }
 
 /**
