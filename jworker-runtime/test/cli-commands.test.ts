@@ -1,29 +1,11 @@
-import type { ExecutionContext } from 'ava';
 import test from 'ava';
 import type { DeadLetterInfo } from '../src/cli/dead-letters.js';
-import { normalizeConfig } from '../src/config/normalize.js';
 import { HEADERS, TaskClient } from '../src/index.js';
-import { assertTopology } from '../src/transport/declare.js';
 import { SampleWorker } from './fixtures/sample-worker.js';
-import { AMQP_URL, type RawBroker, rawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
+import { AMQP_URL, declaredQueue, type RawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
 import { cli } from './helpers/cli.js';
 import { captureLogger } from './helpers/log-capture.js';
 import { startSample } from './helpers/worker.js';
-
-/** Declares a queue's topology (quorum, default retry policy) as its worker would; deleted at the end of the test. */
-async function declaredQueue(
-  t: ExecutionContext,
-  queueType: 'quorum' | 'classic' = 'quorum',
-): Promise<{ queue: string; broker: RawBroker }> {
-  const queue = uniqueQueue('cli');
-  const broker = await rawBroker();
-  t.teardown(async () => {
-    await broker.deleteAll(queue);
-    await broker.close();
-  });
-  await assertTopology(broker.channel, normalizeConfig({ queueType }, queue));
-  return { queue, broker };
-}
 
 /** Publishes `n` dead letters as a worker writes them: ids d-0…, the failure headers, replyTo and correlationId. */
 async function fillDead(broker: RawBroker, queue: string, n: number): Promise<void> {
@@ -59,7 +41,7 @@ const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, 
 
 for (const queueType of ['quorum', 'classic'] as const) {
   test(`dead list shows every dead letter in order and removes nothing (${queueType})`, async (t) => {
-    const { queue, broker } = await declaredQueue(t, queueType);
+    const { queue, broker } = await declaredQueue(t, 'cli', queueType);
     await fillDead(broker, queue, 200);
     t.deepEqual(await listIds(queue), ids(0, 200));
     t.deepEqual(await listIds(queue), ids(0, 200), 'a second listing sees the same messages in the same order');
@@ -85,7 +67,7 @@ for (const queueType of ['quorum', 'classic'] as const) {
   });
 
   test(`dead replay moves 200 dead letters back with attempts reset, selected ones first (${queueType})`, async (t) => {
-    const { queue, broker } = await declaredQueue(t, queueType);
+    const { queue, broker } = await declaredQueue(t, 'cli', queueType);
     await fillDead(broker, queue, 200);
 
     const some = await cli(['dead', 'replay', queue, '--task-id', 'd-3', '--task-id', 'd-150', '--json']);
@@ -124,7 +106,7 @@ for (const queueType of ['quorum', 'classic'] as const) {
 }
 
 test('dead replay of an unknown task id exits 1, names it and replays nothing', async (t) => {
-  const { queue, broker } = await declaredQueue(t);
+  const { queue, broker } = await declaredQueue(t, 'cli');
   await fillDead(broker, queue, 3);
   const result = await cli(['dead', 'replay', queue, '--task-id', 'nope', '--task-id', 'd-1']);
   t.is(result.code, 1);
@@ -134,7 +116,7 @@ test('dead replay of an unknown task id exits 1, names it and replays nothing', 
 });
 
 test('a replayed task reaches the worker again as attempt 1', async (t) => {
-  const { queue, broker } = await declaredQueue(t);
+  const { queue, broker } = await declaredQueue(t, 'cli');
   const logs = captureLogger();
   const retry = { initialDelayMs: 10, maxAttempts: 2 };
   const worker = new SampleWorker({ amqpUrl: AMQP_URL, queue, logger: logs.logger, retry });
@@ -163,7 +145,7 @@ test('a replayed task reaches the worker again as attempt 1', async (t) => {
 });
 
 test('dead purge refuses without --yes, then deletes and prints the count', async (t) => {
-  const { queue, broker } = await declaredQueue(t);
+  const { queue, broker } = await declaredQueue(t, 'cli');
   await fillDead(broker, queue, 7);
   const refused = await cli(['dead', 'purge', queue]);
   t.is(refused.code, 2);
@@ -183,7 +165,7 @@ test('dead purge refuses without --yes, then deletes and prints the count', asyn
 });
 
 test('stats shows ready messages and consumers of the work, retry and dead queues', async (t) => {
-  const { queue, broker } = await declaredQueue(t);
+  const { queue, broker } = await declaredQueue(t, 'cli');
   await broker.publish(queue, '{}');
   await broker.publish(queue, '{}');
   await broker.publish(`${queue}.retry.2000`, '{}');

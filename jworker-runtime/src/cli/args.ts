@@ -30,10 +30,29 @@ export type Command =
       readonly taskIds: readonly string[] | 'all';
       readonly json: boolean;
     }
-  | { readonly command: 'dead purge'; readonly queue: string; readonly yes: boolean; readonly json: boolean };
+  | { readonly command: 'dead purge'; readonly queue: string; readonly yes: boolean; readonly json: boolean }
+  | DashboardCommand;
+
+/** `jworker dashboard`: where to serve the page and what it shows. Queues left undefined come from JWORKER_QUEUES. */
+export interface DashboardCommand {
+  readonly command: 'dashboard';
+  readonly host: string;
+  readonly port: number;
+  readonly queues: readonly string[] | undefined;
+  readonly retryDelays: readonly number[] | undefined;
+  /** A Prometheus server that scrapes the workers, for completed/failed rates. */
+  readonly prometheusUrl: string | undefined;
+  /** The workers' own /metrics endpoints, for rates without Prometheus. */
+  readonly metricsUrls: readonly string[];
+  /** The most dead letters a snapshot holds per queue (the newest are kept). */
+  readonly maxLetters: number;
+  /** The page refreshes a snapshot by itself while the dead queue holds at most this many (0: only on demand). */
+  readonly autoSnapshot: number;
+}
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_LIST_LIMIT = 100;
+export const DASHBOARD_DEFAULTS = { host: '127.0.0.1', port: 8080, maxLetters: 50_000, autoSnapshot: 1000 } as const;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const common = { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } } as const satisfies Options;
@@ -56,8 +75,10 @@ export function parseCommand(argv: readonly string[]): Command {
       return parseStats(rest);
     case 'dead':
       return parseDead(rest);
+    case 'dashboard':
+      return parseDashboard(rest);
     default:
-      throw new UsageError(`unknown command "${name}": expected enqueue, stats or dead. Run "jworker --help".`);
+      throw new UsageError(`unknown command "${name}": expected enqueue, stats, dead or dashboard. Run "jworker --help".`);
   }
 }
 
@@ -123,15 +144,82 @@ function parseStats(args: readonly string[]): Command {
   if (values.help) return { command: 'help', topic: 'stats' };
   const queue = queueArg(positionals[0], command);
   noExtra(positionals, 1, command);
-  const raw = values['retry-delays'];
-  let retryDelays: number[] | undefined;
-  if (raw !== undefined) {
-    const parts = raw.split(',').map((part) => part.trim());
-    if (parts.some((part) => !/^\d+$/.test(part)))
-      throw new UsageError(`${command}: --retry-delays expects milliseconds separated by commas, got ${JSON.stringify(raw)}`);
-    retryDelays = [...new Set(parts.map(Number))];
-  }
+  const retryDelays = retryDelaysArg(values['retry-delays'], command);
   return { command, queue, retryDelays, json: values.json ?? false };
+}
+
+function retryDelaysArg(raw: string | undefined, command: string): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const parts = raw.split(',').map((part) => part.trim());
+  if (parts.some((part) => !/^\d+$/.test(part)))
+    throw new UsageError(`${command}: --retry-delays expects milliseconds separated by commas, got ${JSON.stringify(raw)}`);
+  return [...new Set(parts.map(Number))];
+}
+
+/** Work queue names separated by commas (`--queues`, JWORKER_QUEUES), each checked like a <queue> argument. */
+export function queueList(raw: string, source: string): string[] {
+  const names = raw
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (names.length === 0) throw new UsageError(`dashboard: ${source} names no queue`);
+  return [...new Set(names.map((name) => queueArg(name, `dashboard (${source})`)))];
+}
+
+function httpUrl(value: string, option: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`dashboard: ${option} expects an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`dashboard: ${option} expects an http(s) URL, got ${JSON.stringify(value)}`);
+  return url.href;
+}
+
+function parseDashboard(args: readonly string[]): Command {
+  const command = 'dashboard';
+  const { values, positionals } = parse(
+    args,
+    {
+      help: common.help,
+      host: { type: 'string' },
+      port: { type: 'string' },
+      queues: { type: 'string' },
+      'retry-delays': { type: 'string' },
+      'prometheus-url': { type: 'string' },
+      'metrics-url': { type: 'string', multiple: true },
+      'max-letters': { type: 'string' },
+      'auto-snapshot': { type: 'string' },
+    },
+    command,
+  );
+  if (values.help) return { command: 'help', topic: 'dashboard' };
+  noExtra(positionals, 0, command);
+  const port = values.port ?? String(DASHBOARD_DEFAULTS.port);
+  if (!/^\d+$/.test(port) || Number(port) > 65535)
+    throw new UsageError(`${command}: --port expects 0 to 65535, got ${JSON.stringify(port)}`);
+  const host = values.host ?? DASHBOARD_DEFAULTS.host;
+  if (host.trim() === '') throw new UsageError(`${command}: --host must not be empty`);
+  const autoSnapshot = values['auto-snapshot'];
+  if (autoSnapshot !== undefined && !/^\d+$/.test(autoSnapshot))
+    throw new UsageError(`${command}: --auto-snapshot expects a count (0 to refresh only on demand), got ${JSON.stringify(autoSnapshot)}`);
+  const prometheus = values['prometheus-url'];
+  return {
+    command,
+    host,
+    port: Number(port),
+    queues: values.queues === undefined ? undefined : queueList(values.queues, '--queues'),
+    retryDelays: retryDelaysArg(values['retry-delays'], command),
+    prometheusUrl: prometheus === undefined ? undefined : httpUrl(prometheus, '--prometheus-url'),
+    metricsUrls: (values['metrics-url'] ?? [])
+      .flatMap((list) => list.split(','))
+      .filter((url) => url.trim() !== '')
+      .map((url) => httpUrl(url.trim(), '--metrics-url')),
+    maxLetters: positiveInt(values['max-letters'], '--max-letters', command) ?? DASHBOARD_DEFAULTS.maxLetters,
+    autoSnapshot: autoSnapshot === undefined ? DASHBOARD_DEFAULTS.autoSnapshot : Number(autoSnapshot),
+  };
 }
 
 function parseDead(args: readonly string[]): Command {

@@ -1,10 +1,11 @@
+import type { GetMessage } from 'amqplib';
 import { replayCopy } from '../wire/copy.js';
 import { queueNames } from '../wire/names.js';
 import type { Command } from './args.js';
 import { type CliSettings, withBroker } from './broker.js';
 import { EXIT, type ExitCode } from './errors.js';
 import type { CliIo } from './io.js';
-import { walkQueue } from './walk-queue.js';
+import { type WalkDecision, walkQueue } from './walk-queue.js';
 
 type ReplayCommand = Extract<Command, { command: 'dead replay' }>;
 
@@ -13,6 +14,14 @@ export interface ReplayReport {
   readonly replayed: number;
   /** Requested task ids not found in the dead queue. */
   readonly notFound: readonly string[];
+}
+
+/**
+ * The one replay rule, for the CLI and the dashboard: the dead letter goes to the work queue as {@link replayCopy}
+ * makes it (same task id and body, failure headers removed, attempts reset), confirmed before the original is acked.
+ */
+export function replayTo(work: string, message: Pick<GetMessage, 'properties'>): WalkDecision {
+  return { action: 'move', to: work, properties: replayCopy(message.properties) };
 }
 
 /**
@@ -31,7 +40,7 @@ export async function deadReplay(cmd: ReplayCommand, settings: CliSettings, io: 
       const taskId = message.properties.messageId as string | undefined;
       if (wanted && (taskId === undefined || !wanted.has(taskId) || found.has(taskId))) return { action: 'keep' };
       if (taskId !== undefined) found.add(taskId);
-      return { action: 'move', to: work, properties: replayCopy(message.properties) };
+      return replayTo(work, message);
     });
     return walked.moved;
   });

@@ -10,6 +10,7 @@ Commands:
   dead list <queue>                    Show dead letters without removing them
   dead replay <queue>                  Move dead letters back to the work queue, attempts reset
   dead purge <queue> --yes             Delete every dead letter
+  dashboard --queues q1,q2             Serve a web page for operators (queues, dead letters, replay)
 
 Run "jworker <command> --help" for a command's options.
 Exit codes: 0 ok, 1 failed, 2 bad usage, 3 queue not found, 4 broker unreachable.
@@ -82,6 +83,30 @@ Options:
   --yes         Really delete them
   --json        Print {"purged"} as JSON
   -h, --help    Show this help
+`,
+  dashboard: `Usage: jworker dashboard [--port 8080] [--host 127.0.0.1] [--queues q1,q2] [options]
+
+Serves a page for operators at http://<host>:<port>/ until Ctrl+C: every queue's ready, in-retry,
+dead and consumer counts with a short history; the dead letters of a queue, newest first, with
+search and the whole message; Replay, Replay all, Purge and Enqueue. The broker is AMQP_URL.
+
+Dead letters are read by walking the dead queue once (as "dead list" does: nothing is removed,
+the order is kept) into a snapshot the page pages through; Refresh walks it again.
+
+Options:
+  --port <n>                 Port to listen on (default 8080; 0 picks a free one)
+  --host <address>           Address to listen on (default 127.0.0.1). Any address other than a
+                             loopback one needs DASHBOARD_TOKEN, which the page then asks for
+  --queues <q1,q2>           The work queues to show (or JWORKER_QUEUES)
+  --retry-delays <ms,...>    The workers' retry delays, when not the RETRY_* defaults
+  --prometheus-url <url>     Show completed/failed rates from this Prometheus (e.g. http://localhost:9090)
+  --metrics-url <url,...>    ...or from the workers' own /metrics endpoints (repeatable)
+  --max-letters <n>          Dead letters a snapshot holds per queue, newest kept (default 50000)
+  --auto-snapshot <n>        Refresh a snapshot by itself while the dead queue holds at most n
+                             (default 1000; 0: only when asked)
+  -h, --help                 Show this help
+
+Environment: AMQP_URL, JWORKER_QUEUES, DASHBOARD_TOKEN (at least 16 characters), RETRY_*.
 `,
 } as const;
 

@@ -2,6 +2,7 @@ import { errorMessage } from '../errors/message.js';
 import { redact, secretsOf } from '../log/mask.js';
 import { type Command, parseCommand } from './args.js';
 import { cliSettings } from './broker.js';
+import { dashboard } from './dashboard/command.js';
 import { deadList } from './dead-list.js';
 import { deadPurge } from './dead-purge.js';
 import { deadReplay } from './dead-replay.js';
@@ -17,12 +18,13 @@ import { stats } from './stats.js';
  * printed passes one gate: no secret of AMQP_URL, no URL password, no character a terminal would act on.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  const secrets = secretsOf({ amqpUrl: io.env.AMQP_URL });
+  const secrets = secretsOf({ amqpUrl: io.env.AMQP_URL, others: io.env.DASHBOARD_TOKEN ? [io.env.DASHBOARD_TOKEN] : [] });
   const safe = (text: string): string => terminalSafe(redact(text, secrets));
   const safeIo: CliIo = { ...io, out: (text) => io.out(safe(text)), err: (text) => io.err(safe(text)) };
   try {
     const command = parseCommand(argv);
-    return await dispatch(command, safeIo);
+    // The page gets JSON, not a terminal: the same redaction, without the terminal escapes.
+    return await dispatch(command, safeIo, (text) => redact(text, secrets));
   } catch (error) {
     if (error instanceof CliError) {
       safeIo.err(`jworker: ${error.message}\n`);
@@ -33,7 +35,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
   }
 }
 
-async function dispatch(command: Command, io: CliIo): Promise<ExitCode> {
+async function dispatch(command: Command, io: CliIo, redactForPage: (text: string) => string): Promise<ExitCode> {
   if (command.command === 'help') {
     io.out(HELP[command.topic]);
     return EXIT.ok;
@@ -50,6 +52,8 @@ async function dispatch(command: Command, io: CliIo): Promise<ExitCode> {
       return deadReplay(command, settings, io);
     case 'dead purge':
       return deadPurge(command, settings, io);
+    case 'dashboard':
+      return dashboard(command, settings, io, redactForPage);
     default: {
       const exhaustive: never = command;
       throw new Error(`unknown command ${String(exhaustive)}`);

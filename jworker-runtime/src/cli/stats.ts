@@ -2,7 +2,7 @@ import { normalizeConfig } from '../config/normalize.js';
 import { allRetryDelays } from '../retry/backoff.js';
 import { queueNames } from '../wire/names.js';
 import type { Command } from './args.js';
-import { type CliSettings, withBroker } from './broker.js';
+import { type CliBroker, type CliSettings, withBroker } from './broker.js';
 import { EXIT, type ExitCode } from './errors.js';
 import type { CliIo } from './io.js';
 import { table } from './table.js';
@@ -23,22 +23,32 @@ export function retryDelaysFor(settings: CliSettings, queue: string): number[] {
   return allRetryDelays(normalizeConfig({ retry: settings.retry }, queue).retry);
 }
 
+/**
+ * Ready messages and consumers of the work queue, each retry queue that exists and the dead-letter queue (passive
+ * declares). Shared by `jworker stats` and the dashboard.
+ * @throws CliError (exit 3) when the work queue does not exist.
+ */
+export async function readQueueStats(
+  broker: Pick<CliBroker, 'inspect' | 'require'>,
+  queue: string,
+  delays: readonly number[],
+): Promise<QueueStats[]> {
+  const names = queueNames(queue);
+  const work = await broker.require(queue, 'start a worker for it first (it declares its queues), or check the name');
+  const out: QueueStats[] = [{ name: queue, kind: 'work', ready: work.messageCount, unacked: null, consumers: work.consumerCount }];
+  for (const delay of delays) {
+    const info = await broker.inspect(names.retry(delay));
+    if (info) out.push({ name: names.retry(delay), kind: 'retry', ready: info.messageCount, unacked: null, consumers: info.consumerCount });
+  }
+  const dead = await broker.inspect(names.dead);
+  if (dead) out.push({ name: names.dead, kind: 'dead', ready: dead.messageCount, unacked: null, consumers: dead.consumerCount });
+  return out;
+}
+
 /** `jworker stats`: ready messages and consumers of the work, retry and dead queues (passive declares). */
 export async function stats(cmd: StatsCommand, settings: CliSettings, io: CliIo): Promise<ExitCode> {
-  const names = queueNames(cmd.queue);
   const delays = cmd.retryDelays ?? retryDelaysFor(settings, cmd.queue);
-  const rows = await withBroker(settings, async (broker) => {
-    const work = await broker.require(cmd.queue, 'start a worker for it first (it declares its queues), or check the name');
-    const out: QueueStats[] = [{ name: cmd.queue, kind: 'work', ready: work.messageCount, unacked: null, consumers: work.consumerCount }];
-    for (const delay of delays) {
-      const info = await broker.inspect(names.retry(delay));
-      if (info)
-        out.push({ name: names.retry(delay), kind: 'retry', ready: info.messageCount, unacked: null, consumers: info.consumerCount });
-    }
-    const dead = await broker.inspect(names.dead);
-    if (dead) out.push({ name: names.dead, kind: 'dead', ready: dead.messageCount, unacked: null, consumers: dead.consumerCount });
-    return out;
-  });
+  const rows = await withBroker(settings, (broker) => readQueueStats(broker, cmd.queue, delays));
   if (cmd.json) {
     io.out(`${JSON.stringify({ queue: cmd.queue, queues: rows })}\n`);
     return EXIT.ok;

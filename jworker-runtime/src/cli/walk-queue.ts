@@ -4,10 +4,14 @@ import { publishConfirmed } from '../transport/publish.js';
 import { walkedCopy } from '../wire/copy.js';
 import { CliError, EXIT } from './errors.js';
 
-/** Where a visited message goes: back to the tail of its own queue (kept), or moved to another queue. */
+/**
+ * Where a visited message goes: back to the tail of its own queue (kept), moved to another queue, or dropped (acked
+ * without a copy: the dashboard's purge of exactly the dead letters an operator confirmed).
+ */
 export type WalkDecision =
   | { readonly action: 'keep' }
-  | { readonly action: 'move'; readonly to: string; readonly properties: Options.Publish };
+  | { readonly action: 'move'; readonly to: string; readonly properties: Options.Publish }
+  | { readonly action: 'drop' };
 
 /** Header of the marker message a walk puts at the tail of the queue to know where the queue it found ends. */
 export const WALK_MARKER = 'x-jworker-walk-marker';
@@ -18,6 +22,8 @@ export interface WalkResult {
   readonly seen: number;
   /** Messages moved to another queue. */
   readonly moved: number;
+  /** Messages dropped. */
+  readonly dropped: number;
 }
 
 /**
@@ -49,6 +55,7 @@ export async function walkQueue(
   channel.on('return', onReturn);
   const marker = randomUUID();
   let moved = 0;
+  let dropped = 0;
   let seen = 0;
   try {
     await publishConfirmed(channel, queue, Buffer.from('{}'), {
@@ -63,6 +70,7 @@ export async function walkQueue(
       const batch: GetMessage[] = [];
       const confirms: Promise<void>[] = [];
       let batchMoved = 0;
+      let batchDropped = 0;
       let batchSeen = 0;
       while (batch.length < batchSize) {
         const message = await channel.get(queue, { noAck: false });
@@ -78,6 +86,10 @@ export async function walkQueue(
         }
         batchSeen++;
         const decision = decide(message);
+        if (decision.action === 'drop') {
+          batchDropped++;
+          continue;
+        }
         if (decision.action === 'move') batchMoved++;
         const [target, properties] =
           decision.action === 'keep' ? [queue, walkedCopy(message.properties)] : [decision.to, decision.properties];
@@ -96,12 +108,13 @@ export async function walkQueue(
       channel.ack(last, true);
       seen += batchSeen;
       moved += batchMoved;
+      dropped += batchDropped;
     }
   } finally {
     channel.off('return', onReturn);
     await unlock();
   }
-  return { seen, moved };
+  return { seen, moved, dropped };
 }
 
 /** The exclusive queue that marks a walk of `queue` in progress. */
@@ -124,7 +137,7 @@ export async function lockWalk(connection: ChannelModel, queue: string): Promise
     const code = (error as { code?: number }).code;
     if (code === 405) {
       throw new CliError(
-        `another jworker command (dead list, dead replay) is walking ${queue} right now; try again once it has finished`,
+        `another jworker command (dead list, dead replay, the dashboard) is walking ${queue} right now; try again once it has finished`,
         EXIT.failed,
       );
     }

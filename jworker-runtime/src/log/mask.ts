@@ -46,6 +46,8 @@ export interface SecretSources {
   readonly amqpUrl?: string | undefined;
   readonly tls?: { readonly passphrase?: string | undefined } | undefined;
   readonly progress?: { readonly url?: string | undefined; readonly token?: string | undefined } | undefined;
+  /** Other secrets, as they are (the CLI's DASHBOARD_TOKEN). */
+  readonly others?: readonly string[];
 }
 
 /**
@@ -66,6 +68,7 @@ export function secretsOf(sources: SecretSources): string[] {
   }
   if (sources.progress?.token) raw.push(sources.progress.token);
   if (sources.tls?.passphrase) raw.push(sources.tls.passphrase);
+  raw.push(...(sources.others ?? []));
   const all = new Set<string>();
   for (const secret of raw) {
     all.add(secret);

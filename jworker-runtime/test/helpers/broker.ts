@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { GetMessage } from 'amqplib';
 import amqplib from 'amqplib';
+import type { ExecutionContext } from 'ava';
 import { normalizeConfig } from '../../src/config/normalize.js';
 import type { RetryOptions } from '../../src/config/options.js';
+import { assertTopology } from '../../src/transport/declare.js';
 import { topology } from '../../src/wire/topology.js';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -68,4 +70,20 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A worker's queues on a fresh name, declared as its worker would (default retry policy); deleted when the test ends. */
+export async function declaredQueue(
+  t: ExecutionContext,
+  prefix: string,
+  queueType: 'quorum' | 'classic' = 'quorum',
+): Promise<{ queue: string; broker: RawBroker }> {
+  const queue = uniqueQueue(prefix);
+  const broker = await rawBroker();
+  t.teardown(async () => {
+    await broker.deleteAll(queue);
+    await broker.close();
+  });
+  await assertTopology(broker.channel, normalizeConfig({ queueType }, queue));
+  return { queue, broker };
 }

@@ -1,25 +1,10 @@
-import type { ExecutionContext } from 'ava';
 import test from 'ava';
 import { walkLockName } from '../../src/cli/walk-queue.js';
-import { normalizeConfig } from '../../src/config/normalize.js';
-import { assertTopology } from '../../src/transport/declare.js';
-import { type RawBroker, rawBroker, uniqueQueue } from '../helpers/broker.js';
+import { declaredQueue } from '../helpers/broker.js';
 import { cli } from '../helpers/cli.js';
 
-/** A worker's queues, declared as its worker would, deleted at the end of the test. */
-async function declared(t: ExecutionContext): Promise<{ queue: string; broker: RawBroker }> {
-  const queue = uniqueQueue('sec-cli');
-  const broker = await rawBroker();
-  t.teardown(async () => {
-    await broker.deleteAll(queue);
-    await broker.close();
-  });
-  await assertTopology(broker.channel, normalizeConfig({}, queue));
-  return { queue, broker };
-}
-
 test('a dead letter with a forged walk-marker header is listed and replayed like any other', async (t) => {
-  const { queue, broker } = await declared(t);
+  const { queue, broker } = await declaredQueue(t, 'sec-cli');
   const dead = `${queue}.dead`;
   await broker.publish(dead, '{"n":1}', { messageId: 'plain' });
   await broker.publish(dead, '{"n":2}', { messageId: 'forged', headers: { 'x-jworker-walk-marker': 'a-guess' } });
@@ -40,14 +25,14 @@ test('a dead letter with a forged walk-marker header is listed and replayed like
 });
 
 test('two walks of one queue never interleave: the second is refused while the first holds the lock', async (t) => {
-  const { queue, broker } = await declared(t);
+  const { queue, broker } = await declaredQueue(t, 'sec-cli');
   const dead = `${queue}.dead`;
   await broker.publish(dead, '{"n":1}', { messageId: 'one' });
   // Hold the lock as a running walk would (an exclusive queue on this test's own connection).
   await broker.channel.assertQueue(walkLockName(dead), { exclusive: true, durable: false });
   const busy = await cli(['dead', 'replay', queue, '--all']);
   t.is(busy.code, 1);
-  t.regex(busy.stderr, /another jworker command \(dead list, dead replay\) is walking .*\.dead right now/);
+  t.regex(busy.stderr, /another jworker command \(dead list, dead replay, the dashboard\) is walking .*\.dead right now/);
   t.is((await broker.count(dead)).messageCount, 1, 'nothing moved');
   await broker.channel.deleteQueue(walkLockName(dead));
   const free = await cli(['dead', 'list', queue, '--json']);
@@ -56,7 +41,7 @@ test('two walks of one queue never interleave: the second is refused while the f
 });
 
 test('terminal escapes and URL passwords in dead letters are shown as text, never acted on or revealed', async (t) => {
-  const { queue, broker } = await declared(t);
+  const { queue, broker } = await declaredQueue(t, 'sec-cli');
   const esc = '\u001b]0;pwned\u0007\u001b[2J\r\u009b31m\u202e';
   await broker.publish(`${queue}.dead`, `{"note":"${'\\u001b'}[31m"}`, {
     messageId: `id-${esc}`,
