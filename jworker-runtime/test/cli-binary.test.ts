@@ -64,3 +64,26 @@ test('the built jworker enqueues from stdin, waits for the result, and shows sta
   const list = await run(['dead', 'list', queue, '--json']);
   t.deepEqual(JSON.parse(list.stdout), []);
 });
+
+test('the built jworker serves the dashboard page from the package and stops on SIGTERM', async (t) => {
+  const { queue } = await startSample(t, { queue: uniqueQueue('cli-dash') });
+  const child = spawn(BIN, ['dashboard', '--port', '0', '--queues', queue], { env: { ...process.env, AMQP_URL } });
+  t.teardown(() => child.kill('SIGKILL'));
+  let stdout = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /dashboard on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.on('close', (code) => reject(new Error(`exited ${code} before serving: ${stdout}`)));
+  });
+  const page = await fetch(url);
+  t.is(page.status, 200);
+  t.regex(await page.text(), /<script type="module" src="\/dashboard\.js"><\/script>/);
+  t.is((await fetch(new URL('dashboard.js', url))).status, 200);
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  child.kill('SIGTERM');
+  t.is(await closed, 0);
+  t.regex(stdout, /jworker dashboard stopped/);
+});
