@@ -28,6 +28,8 @@ test.serial('creates the repository in ./<name> and writes nothing beside it', a
     'docker-compose.yml',
     'docker-compose.prod.yml',
     'monitoring/prometheus.yml',
+    'monitoring/alerts.yml',
+    'monitoring/alerts.test.yml',
     'monitoring/grafana/provisioning/datasources/prometheus.yml',
     'monitoring/grafana/provisioning/dashboards/jworker.yml',
     'monitoring/grafana/dashboards/jworker.json',
@@ -221,11 +223,15 @@ test.serial('docker-compose.prod.yml: registry image, restarts, replicas, limits
 test.serial('monitoring: Prometheus scrapes METRICS_PORT, Grafana is provisioned with the jworker dashboard', async (t) => {
   const { repo } = await generate(['orders']);
   const prometheus = repo.yaml<{
+    rule_files: string[];
     scrape_configs: Array<{ job_name: string; metrics_path: string; dns_sd_configs: Array<{ port: number }> }>;
   }>('monitoring/prometheus.yml');
   t.is(prometheus.scrape_configs[0]?.job_name, 'orders');
   t.is(prometheus.scrape_configs[0]?.metrics_path, '/metrics');
   t.is(prometheus.scrape_configs[0]?.dns_sd_configs[0]?.port, 9464);
+  t.deepEqual(prometheus.rule_files, ['alerts.yml'], 'the alert rules next to it are loaded');
+  const compose = repo.yaml<{ services: Record<string, { volumes?: string[] }> }>('docker-compose.yml');
+  t.true(compose.services.prometheus?.volumes?.includes('./monitoring/alerts.yml:/etc/prometheus/alerts.yml:ro'));
   const datasources = repo.yaml<{ datasources: Array<{ uid: string; url: string }> }>(
     'monitoring/grafana/provisioning/datasources/prometheus.yml',
   );

@@ -9,7 +9,7 @@ import { captureLogger } from './helpers/log-capture.js';
 import { startWorker } from './helpers/worker.js';
 
 // The dashboard in a real browser (Debian's Chromium driven by playwright-core) against the real broker and real
-// workers. DASHBOARD_SCREENSHOT=<path.png> also saves a screenshot of the page (docs/dashboard.png is made so).
+// workers. DASHBOARD_SCREENSHOT=<path.png> also saves a screenshot of the page with four dead letters (docs/dashboard.png).
 
 /** A worker whose upstream is down until the test "fixes" it: the failure an operator replays after a fix. */
 class FixableWorker extends BaseWorker<{ readonly n: string }, { readonly done: string }> {
@@ -162,6 +162,7 @@ browserTest('Replay all (of a search) and Purge do what their confirmation said'
   const { page, dialogs } = await openPage(t, dashboard.url);
   await page.locator('#queues tbody tr').filter({ hasText: queue }).getByRole('button', { name: 'Dead letters' }).click();
   await page.locator('#letters tbody tr').nth(3).waitFor();
+  if (process.env.DASHBOARD_SCREENSHOT) await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT });
 
   // Replay all of a search: the confirmation names the count and the search, and exactly those come back.
   await page.getByLabel('Search task id, code or error').fill('x-');
@@ -215,7 +216,6 @@ browserTest('Replay all (of a search) and Purge do what their confirmation said'
   await waitFor('three more tasks to complete', () => worker.completed.length === 5);
   t.deepEqual(worker.completed.slice(2).sort(), [...more].sort());
   t.is(await deadCount(broker, queue), 0);
-  if (process.env.DASHBOARD_SCREENSHOT) t.log('screenshot: see the token test');
 });
 
 browserTest('a body or header holding markup is shown as text, and nothing in it runs', async (t) => {
@@ -281,5 +281,4 @@ browserTest('with DASHBOARD_TOKEN, a request without it is refused and the page 
   const cookies = await page.context().cookies(dashboard.url);
   t.true(cookies.some((cookie) => cookie.name === 'jworker_dashboard' && cookie.httpOnly && cookie.sameSite === 'Strict'));
   t.false(cookies.some((cookie) => cookie.value.includes(token)));
-  if (process.env.DASHBOARD_SCREENSHOT) await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: true });
 });

@@ -38,6 +38,8 @@ export function fileList(names: WorkerNames): readonly TemplateFile[] {
     ['Dockerfile.ejs', 'Dockerfile', 'managed'],
     ['docker-compose.yml.ejs', 'docker-compose.yml', 'managed'],
     ['monitoring/prometheus.yml.ejs', 'monitoring/prometheus.yml', 'managed'],
+    ['monitoring/alerts.yml.ejs', 'monitoring/alerts.yml', 'managed'],
+    ['monitoring/alerts.test.yml.ejs', 'monitoring/alerts.test.yml', 'managed'],
     [
       'monitoring/grafana/provisioning/datasources/prometheus.yml.ejs',
       'monitoring/grafana/provisioning/datasources/prometheus.yml',
