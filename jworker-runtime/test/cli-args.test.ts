@@ -106,3 +106,51 @@ test('a replayed copy drops every failure header and keeps identity and reply ro
   const props = replayCopy({ messageId: 'm', correlationId: 'c', replyTo: 'r', contentType: 'application/json', headers });
   t.like(props, { messageId: 'm', correlationId: 'c', replyTo: 'r', persistent: true, mandatory: true, headers: { tenant: 'acme' } });
 });
+
+test('dashboard takes a port, a host, queues, a rate source and snapshot limits, with defaults', (t) => {
+  t.deepEqual(parseCommand(['dashboard', '--help']), { command: 'help', topic: 'dashboard' });
+  t.deepEqual(parseCommand(['dashboard']), {
+    command: 'dashboard',
+    host: '127.0.0.1',
+    port: 8080,
+    queues: undefined,
+    retryDelays: undefined,
+    prometheusUrl: undefined,
+    metricsUrls: [],
+    maxLetters: 50_000,
+    autoSnapshot: 1000,
+  });
+  t.like(
+    parseCommand([
+      'dashboard',
+      '--port',
+      '0',
+      '--host',
+      '::1',
+      '--queues',
+      ' a, b ,a',
+      '--metrics-url',
+      'http://w1:9464/metrics,http://w2:9464/metrics',
+      '--metrics-url',
+      'http://w3:9464/metrics',
+      '--max-letters',
+      '10',
+      '--auto-snapshot',
+      '0',
+    ]),
+    {
+      port: 0,
+      host: '::1',
+      queues: ['a', 'b'],
+      metricsUrls: ['http://w1:9464/metrics', 'http://w2:9464/metrics', 'http://w3:9464/metrics'],
+      maxLetters: 10,
+      autoSnapshot: 0,
+    },
+  );
+  t.like(parseCommand(['dashboard', '--prometheus-url', 'http://prom:9090']), { prometheusUrl: 'http://prom:9090/' });
+  t.regex(usage(['dashboard', '--port', '70000']), /--port expects 0 to 65535/);
+  t.regex(usage(['dashboard', '--queues', ',']), /--queues names no queue/);
+  t.regex(usage(['dashboard', '--queues', 'x.dead']), /bad queue name "x\.dead"/);
+  t.regex(usage(['dashboard', '--prometheus-url', 'ftp://x']), /--prometheus-url expects an http\(s\) URL/);
+  t.regex(usage(['dashboard', 'extra']), /unexpected argument "extra"/);
+});

@@ -252,6 +252,7 @@ browserTest('with DASHBOARD_TOKEN, a request without it is refused and the page 
   const dashboard = await startTestDashboard(t, [queue], { token });
 
   t.is((await fetch(new URL('api/overview', dashboard.url))).status, 401);
+  t.like(await (await fetch(new URL('api/session', dashboard.url))).json(), { tokenRequired: true, csrf: null, queues: [] });
   t.is((await fetch(new URL('api/overview', dashboard.url), { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status, 401);
   t.is((await fetch(new URL('api/overview', dashboard.url), { headers: { authorization: `Bearer ${token}` } })).status, 200);
 

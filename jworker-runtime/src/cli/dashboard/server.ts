@@ -109,7 +109,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }
     if (url.pathname === '/api/session' && request.method === 'GET') {
       const { body, cookie } = access.session(request);
-      sendJson(response, 200, { ...body, queues: options.queues }, options.redact, cookie ? { 'set-cookie': cookie } : {});
+      // Queue names only to a signed-in page.
+      const queues = body.csrf ? options.queues : [];
+      sendJson(response, 200, { ...body, queues }, options.redact, cookie ? { 'set-cookie': cookie } : {});
       return;
     }
     if (url.pathname === '/api/login' && request.method === 'POST') {
