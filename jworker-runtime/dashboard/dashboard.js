@@ -114,6 +114,7 @@ async function poll() {
       state.history.set(row.queue, points.slice(-HISTORY_POINTS));
     }
     renderQueues(overview);
+    enableCancel(overview.capabilities.cancel);
     $('status').textContent = `Updated ${new Date(overview.at).toLocaleTimeString()}`;
     maybeWalk();
   } catch (error) {
@@ -411,6 +412,25 @@ $('enqueue-form').addEventListener('submit', async (event) => {
     const result = await api('/api/enqueue', { queue: $('enqueue-queue').value, task, taskId });
     log(`Enqueued ${plural(result.enqueued, 'task')} to ${result.queue}: task id ${result.taskId}.`);
     poll();
+  } catch (error) {
+    log(error.message, 'error');
+  }
+});
+
+// ---- Cancel (shown disabled until the server can cancel: see CAPABILITIES in src/cli/dashboard/api.ts) -------------
+
+function enableCancel(enabled) {
+  for (const control of $('cancel-form').elements) control.disabled = !enabled;
+  $('cancel-note').hidden = enabled;
+}
+
+$('cancel-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const taskId = $('cancel-id').value.trim();
+  if (!taskId) return;
+  try {
+    const result = await api('/api/cancel', { queue: $('enqueue-queue').value, taskId });
+    log(`Cancelled ${plural(result.cancelled, 'task')} with task id ${taskId}.`);
   } catch (error) {
     log(error.message, 'error');
   }

@@ -24,7 +24,9 @@ export interface ApiContext {
 /**
  * What the dashboard can do beyond the CLI. Delayed tasks and cancelling come with the timing work (delayed delivery):
  * until then the page shows the Delayed column as "–" and the Cancel form disabled, and `POST /api/cancel` answers 501.
- * When it lands: count delayed tasks in {@link overview} (`delayed`), implement `cancel` here, and set both to true.
+ * When it lands: count delayed tasks in {@link overview} (`delayed`), implement cancelling here and route
+ * `POST /api/cancel` to it in server.ts (request `{ queue, taskId }`, answer `{ cancelled: <count> }`), and set both to
+ * true: the page then shows the count and enables its Cancel form (dashboard/dashboard.js, `enableCancel`).
  */
 export const CAPABILITIES = { delayed: false, cancel: false } as const;
 
