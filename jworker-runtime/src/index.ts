@@ -20,6 +20,7 @@ export {
 export type { ProgressStats, TaskEventSink } from './progress/events.js';
 export type { RetryPolicy } from './retry/backoff.js';
 export { retryDelayMs } from './retry/backoff.js';
+export { VERSION } from './version.js';
 export { HEADERS } from './wire/headers.js';
 export type { QueueNames } from './wire/names.js';
 export { queueNames } from './wire/names.js';

@@ -17,14 +17,20 @@ function usage(argv: string[]): string {
   return error.message;
 }
 
-test('no arguments, help and --help ask for the main help', (t) => {
-  for (const argv of [[], ['help'], ['--help'], ['-h']]) t.deepEqual(parseCommand(argv), { command: 'help', topic: 'main' });
+test('help and --help ask for the main help; no arguments at all is a usage error that shows it', (t) => {
+  for (const argv of [['help'], ['--help'], ['-h']]) t.deepEqual(parseCommand(argv), { command: 'help', topic: 'main' });
+  t.deepEqual(parseCommand([]), { command: 'usage', topic: 'main' });
+});
+
+test('--version, -v and version ask for the version', (t) => {
+  for (const argv of [['--version'], ['-v'], ['version']]) t.deepEqual(parseCommand(argv), { command: 'version' });
 });
 
 test('every command has its own --help', (t) => {
   t.deepEqual(parseCommand(['enqueue', '--help']), { command: 'help', topic: 'enqueue' });
   t.deepEqual(parseCommand(['stats', '-h']), { command: 'help', topic: 'stats' });
-  t.deepEqual(parseCommand(['dead']), { command: 'help', topic: 'dead' });
+  t.deepEqual(parseCommand(['dead', '--help']), { command: 'help', topic: 'dead' });
+  t.deepEqual(parseCommand(['dead']), { command: 'usage', topic: 'dead' }, 'a subcommand is missing');
   t.deepEqual(parseCommand(['dead', 'list', '--help']), { command: 'help', topic: 'dead list' });
   t.deepEqual(parseCommand(['dead', 'replay', 'q', '--help']), { command: 'help', topic: 'dead replay' });
   t.deepEqual(parseCommand(['dead', 'purge', '--help']), { command: 'help', topic: 'dead purge' });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { VERSION } from '../src/version.js';
 import { AMQP_URL, uniqueQueue } from './helpers/broker.js';
 import { startSample } from './helpers/worker.js';
 
@@ -86,4 +87,17 @@ test('the built jworker serves the dashboard page from the package and stops on 
   child.kill('SIGTERM');
   t.is(await closed, 0);
   t.regex(stdout, /jworker dashboard stopped/);
+});
+
+test('the built jworker prints its version, and with no arguments its help on stderr with exit code 2', async (t) => {
+  for (const flag of ['--version', '-v']) {
+    const version = await run([flag]);
+    t.is(version.code, 0, flag);
+    t.is(version.stdout, `${VERSION}\n`, flag);
+  }
+  const none = await run([]);
+  t.is(none.code, 2);
+  t.is(none.stdout, '');
+  t.regex(none.stderr, /Usage: jworker <command>/);
+  t.regex(none.stderr, /--version/);
 });

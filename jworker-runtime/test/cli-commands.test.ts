@@ -1,5 +1,6 @@
 import test from 'ava';
 import type { DeadLetterInfo } from '../src/cli/dead-letters.js';
+import { HELP } from '../src/cli/help.js';
 import { HEADERS, TaskClient } from '../src/index.js';
 import { SampleWorker } from './fixtures/sample-worker.js';
 import { AMQP_URL, declaredQueue, type RawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
@@ -241,4 +242,38 @@ test('errors exit non-zero with a clear message and no password', async (t) => {
 
   const badUrl = await cli(['stats', 'q'], { env: { AMQP_URL: 'http://x' } });
   t.is(badUrl.code, 2);
+});
+
+/**
+ * The JSON shapes `enqueue --help` promises, in its own notation: `{"taskId","status":"completed","result"}` lists the
+ * keys, with a value where the value is fixed. Read here as objects whose free values are "*".
+ */
+function documentedShapes(): unknown[] {
+  return [...HELP.enqueue.matchAll(/^\s+(\{"taskId".*\})/gm)].map((match) =>
+    JSON.parse((match[1] ?? '').replace(/([{,])"(\w+)"(?=[,}])/g, '$1"$2":"*"')),
+  );
+}
+
+/** The same notation for printed output: `status` keeps its value, `error` its keys, everything else is "*". */
+function shapeOf(printed: Record<string, unknown>): unknown {
+  return Object.fromEntries(
+    Object.entries(printed).map(([key, value]) => {
+      if (key === 'status') return [key, value];
+      if (key === 'error') return [key, shapeOf(value as Record<string, unknown>)];
+      return [key, '*'];
+    }),
+  );
+}
+
+test('enqueue --json prints exactly the shapes its --help describes', async (t) => {
+  const { queue } = await startSample(t, { queue: uniqueQueue('cli-json') });
+  const runs = [
+    await cli(['enqueue', queue, '{"action":"echo","value":1}', '--json']),
+    await cli(['enqueue', queue, '{"action":"echo","value":{"nested":true}}', '--json', '--wait']),
+    await cli(['enqueue', queue, '{"action":"permanent","value":"x"}', '--json', '--wait']),
+  ];
+  t.deepEqual(
+    runs.map((run) => shapeOf(JSON.parse(run.stdout) as Record<string, unknown>)),
+    documentedShapes(),
+  );
 });

@@ -2,6 +2,7 @@ import type { ExecutionContext } from 'ava';
 import test from 'ava';
 import type { WorkerConfig } from '../src/index.js';
 import { TaskClient, TaskFailedError } from '../src/index.js';
+import { VERSION } from '../src/version.js';
 import type { TaskRecord } from '../src/worker/worker-events.js';
 import { AMQP_URL, uniqueQueue, waitFor } from './helpers/broker.js';
 import { sampleValue } from './helpers/prometheus.js';
@@ -124,4 +125,12 @@ test('the metrics server closes when the worker stops', async (t) => {
   t.is((await get(`${base}/healthz`)).status, 200);
   await worker.stop();
   await t.throwsAsync(fetch(`${base}/healthz`));
+});
+
+test('the worker logs its jworker-runtime version when it starts and serves it as jworker_build_info', async (t) => {
+  const { queue, base, logs } = await startWithMetrics(t);
+  const start = logs.records.find((record) => String(record['msg']).startsWith('starting sample worker'));
+  t.is(start?.['msg'], `starting sample worker on queue ${queue} (jworker-runtime ${VERSION})`);
+  const { text } = await get(`${base}/metrics`);
+  t.is(sampleValue(text, 'jworker_build_info', { worker_type: 'sample', queue, version: VERSION, node_version: process.version }), 1);
 });

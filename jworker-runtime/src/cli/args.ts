@@ -12,7 +12,11 @@ export type PayloadSource =
 
 /** A parsed command line. */
 export type Command =
+  /** Help that was asked for: printed on stdout, exit 0. */
   | { readonly command: 'help'; readonly topic: HelpTopic }
+  /** A command given without what it needs (`jworker`, `jworker dead`): its help on stderr, exit 2. */
+  | { readonly command: 'usage'; readonly topic: HelpTopic }
+  | { readonly command: 'version' }
   | {
       readonly command: 'enqueue';
       readonly queue: string;
@@ -65,6 +69,11 @@ export function parseCommand(argv: readonly string[]): Command {
   const [name, ...rest] = argv;
   switch (name) {
     case undefined:
+      return { command: 'usage', topic: 'main' };
+    case '-v':
+    case '--version':
+    case 'version':
+      return { command: 'version' };
     case 'help':
     case '-h':
     case '--help':
@@ -226,6 +235,7 @@ function parseDead(args: readonly string[]): Command {
   const [sub, ...rest] = args;
   switch (sub) {
     case undefined:
+      return { command: 'usage', topic: 'dead' };
     case '-h':
     case '--help':
       return { command: 'help', topic: 'dead' };

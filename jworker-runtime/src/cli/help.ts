@@ -12,6 +12,10 @@ Commands:
   dead purge <queue> --yes             Delete every dead letter
   dashboard --queues q1,q2             Serve a web page for operators (queues, dead letters, replay)
 
+Options:
+  -h, --help                           This help
+  -v, --version                        Print the jworker-runtime version
+
 Run "jworker <command> --help" for a command's options.
 Exit codes: 0 ok, 1 failed, 2 bad usage, 3 queue not found, 4 broker unreachable.
 `,
@@ -21,10 +25,13 @@ Publishes a task (persistent JSON, confirmed by the broker) and prints its task 
 The task is inline JSON, @path to read a file, or - to read stdin.
 
 Options:
-  --wait            Wait for the worker's result and print it (exit 1 if the task failed)
+  --wait            Wait for the worker's result and print it as JSON (exit 1 if the task failed)
   --timeout <ms>    How long to wait for the broker, and with --wait for the result (default 30000)
   --task-id <id>    Use this task id instead of a random UUID
-  --json            Print {"taskId", "result"} as JSON
+  --json            Print one JSON object instead:
+                      {"taskId"}                                      without --wait
+                      {"taskId","status":"completed","result"}        with --wait
+                      {"taskId","status":"failed","error":{"message","code","permanent"}}
   -h, --help        Show this help
 
 Examples:

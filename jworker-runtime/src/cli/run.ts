@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors/message.js';
 import { redact, secretsOf } from '../log/mask.js';
+import { VERSION } from '../version.js';
 import { type Command, parseCommand } from './args.js';
 import { cliSettings } from './broker.js';
 import { dashboard } from './dashboard/command.js';
@@ -38,6 +39,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
 async function dispatch(command: Command, io: CliIo, redactForPage: (text: string) => string): Promise<ExitCode> {
   if (command.command === 'help') {
     io.out(HELP[command.topic]);
+    return EXIT.ok;
+  }
+  if (command.command === 'usage') {
+    io.err(HELP[command.topic]);
+    return EXIT.usage;
+  }
+  if (command.command === 'version') {
+    io.out(`${VERSION}\n`);
     return EXIT.ok;
   }
   const settings = cliSettings(io.env);

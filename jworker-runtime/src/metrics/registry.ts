@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ProgressStats } from '../progress/events.js';
+import { VERSION } from '../version.js';
 import { DEAD_LETTER_REASONS, TASK_OUTCOMES, type TaskRecord, type WorkerEventMap, type WorkerState } from '../worker/worker-events.js';
 import type { QueueDepth } from './queue-depth.js';
 
@@ -124,6 +125,12 @@ export function createWorkerMetrics(source: MetricsSource, options: WorkerMetric
       },
     });
   }
+  new Gauge({
+    name: 'jworker_build_info',
+    help: 'Always 1; its labels say which jworker-runtime and Node.js versions this worker runs on.',
+    labelNames: ['worker_type', 'queue', 'version', 'node_version'] as const,
+    registers,
+  }).set({ ...base, version: VERSION, node_version: process.version }, 1);
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   // Start every series at zero, so rate() and increase() see the first event.

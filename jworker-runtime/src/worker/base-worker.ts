@@ -8,6 +8,7 @@ import { maskCredentials, secretsOf } from '../log/mask.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { noopEventSink, type ProgressStats, type TaskEventSink } from '../progress/events.js';
 import { reporterFor } from '../progress/reporter.js';
+import { VERSION } from '../version.js';
 import { attemptHooks, hooksOf, provideHooks } from './hooks.js';
 import { InFlight } from './in-flight.js';
 import { formatIssue, type StandardSchemaV1 } from './standard-schema.js';
@@ -213,9 +214,10 @@ export abstract class BaseWorker<TTask = unknown, TResult = unknown> {
     }
     logger.info(
       { queue: cfg.queue, queueType: cfg.queueType, concurrency: cfg.concurrency, amqpUrl: maskCredentials(cfg.amqpUrl) },
-      'starting %s worker on queue %s',
+      'starting %s worker on queue %s (jworker-runtime %s)',
       this.workerType,
       cfg.queue,
+      VERSION,
     );
     this.#run = new WorkerRun<TTask, TResult>({
       cfg,
