@@ -17,6 +17,7 @@ export type Command =
   /** A command given without what it needs (`jworker`, `jworker dead`): its help on stderr, exit 2. */
   | { readonly command: 'usage'; readonly topic: HelpTopic }
   | { readonly command: 'version' }
+  | { readonly command: 'logs' }
   | {
       readonly command: 'enqueue';
       readonly queue: string;
@@ -82,12 +83,18 @@ export function parseCommand(argv: readonly string[]): Command {
       return parseEnqueue(rest);
     case 'stats':
       return parseStats(rest);
+    case 'logs': {
+      const { values, positionals } = parse(rest, { help: { type: 'boolean', short: 'h' } }, 'logs');
+      if (values.help) return { command: 'help', topic: 'logs' };
+      noExtra(positionals, 0, 'logs');
+      return { command: 'logs' };
+    }
     case 'dead':
       return parseDead(rest);
     case 'dashboard':
       return parseDashboard(rest);
     default:
-      throw new UsageError(`unknown command "${name}": expected enqueue, stats, dead or dashboard. Run "jworker --help".`);
+      throw new UsageError(`unknown command "${name}": expected enqueue, stats, dead, dashboard or logs. Run "jworker --help".`);
   }
 }
 

@@ -11,6 +11,7 @@ Commands:
   dead replay <queue>                  Move dead letters back to the work queue, attempts reset
   dead purge <queue> --yes             Delete every dead letter
   dashboard --queues q1,q2             Serve a web page for operators (queues, dead letters, replay)
+  logs                                 Pretty-print worker log lines (bunyan JSON) read on stdin
 
 Options:
   -h, --help                           This help
@@ -58,6 +59,20 @@ Options:
   purge <queue> --yes                       Delete every dead letter
 
 Run "jworker dead <subcommand> --help" for details.
+`,
+  logs: `Usage: <worker> | jworker logs
+
+Reads worker log lines (bunyan JSON) on stdin and prints one readable line each:
+time, level, logger name, message and the other fields, an error's stack below it.
+Other lines pass through unchanged. It stops when its input ends, not on Ctrl-C, so a
+worker that stops gracefully in the same pipeline still shows its last lines.
+
+Examples:
+  npm run dev                                  (generated workers: tsx watch src/main.ts | jworker logs)
+  docker compose logs -f worker | npx jworker logs
+
+Options:
+  -h, --help    Show this help
 `,
   'dead list': `Usage: jworker dead list <queue> [options]
 

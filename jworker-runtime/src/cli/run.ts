@@ -11,6 +11,7 @@ import { enqueue } from './enqueue.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
 import { HELP } from './help.js';
 import type { CliIo } from './io.js';
+import { logs } from './logs.js';
 import { terminalSafe } from './safe-text.js';
 import { stats } from './stats.js';
 
@@ -49,6 +50,7 @@ async function dispatch(command: Command, io: CliIo, redactForPage: (text: strin
     io.out(`${VERSION}\n`);
     return EXIT.ok;
   }
+  if (command.command === 'logs') return logs(io);
   const settings = cliSettings(io.env);
   switch (command.command) {
     case 'enqueue':

@@ -18,6 +18,9 @@ export async function cli(
     },
     env: options.env ?? { AMQP_URL },
     readStdin: async () => options.stdin ?? '',
+    stdinLines: async function* () {
+      yield* (options.stdin ?? '').split('\n');
+    },
     readFile: async (path) => {
       const text = options.files?.[path];
       if (text === undefined) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
