@@ -28,6 +28,12 @@ test('npx generator-jworker generates a worker repository, also as root, where y
   t.regex(readFileSync(join(dir, 'email-sender', 'src', 'app', 'email-sender.worker.ts'), 'utf8'), /QUEUE = 'jupiter\.email-sender'/);
 });
 
+test('with --skip-install, the next steps start with npm install', (t) => {
+  const result = run(['billing', '--project', 'acme', '--yes', '--skip-install', '--skip-git'], tempDir(t));
+  t.is(result.status, 0, result.stderr);
+  t.regex(result.stderr, /Next: cd billing && npm install && cp \.env\.example \.env && docker compose up -d rabbitmq && npm run dev/);
+});
+
 test('a bad name exits 1 with the validation message, writing nothing', (t) => {
   const dir = tempDir(t);
   const result = run(['Bad_Name', '--project', 'jupiter', '--yes', '--skip-install', '--skip-git'], dir);

@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { ENV_VARIABLES } from 'jworker-runtime';
 import helpers from 'yeoman-test';
+import { RABBITMQ_IMAGE } from '../src/app/versions.js';
 import { BASE, Generator, generate, options, rejectsWith, SETTINGS } from './generate.js';
-import { composeReferences, type Repo, repo, runtimeVersion } from './helpers.js';
+import { composeReferences, dockerCopySources, type Repo, repo, runtimeVersion } from './helpers.js';
 
 // yeoman-test changes the process's cwd: every test in this file runs serially.
 
@@ -111,16 +112,40 @@ test.serial('package.json: scoped name, scripts, engines and the default runtime
   for (const tool of ['typescript', 'tsup', 'tsx', 'ava', '@biomejs/biome', '@types/node']) t.truthy(pkg.devDependencies[tool], tool);
 });
 
-test.serial('--runtime-version sets the dependency: a range, or a file: path made absolute', async (t) => {
+test.serial('--runtime-version sets the dependency to a range; a file: tarball is copied into vendor/ and used there', async (t) => {
   const ranged = await generate(['orders'], { ...BASE, runtimeVersion: '~0.1.2' });
   t.is(ranged.repo.json<{ dependencies: Record<string, string> }>('package.json').dependencies['jworker-runtime'], '~0.1.2');
-  const tarball = await generate(['orders'], { ...BASE, 'runtime-version': 'file:./runtime.tgz' }, (dir) => {
-    writeFileSync(join(dir, 'runtime.tgz'), 'not really a tarball');
+  t.false(ranged.repo.exists('vendor'));
+  t.false(ranged.repo.read('Dockerfile').includes('vendor'), 'no vendor/ to copy into the image');
+
+  const tarball = await generate(['orders'], { ...BASE, 'runtime-version': 'file:./runtime-9.9.9.tgz' }, (dir) => {
+    writeFileSync(join(dir, 'runtime-9.9.9.tgz'), Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff]));
   });
+  const { repo } = tarball;
   t.is(
-    tarball.repo.json<{ dependencies: Record<string, string> }>('package.json').dependencies['jworker-runtime'],
-    `file:${join(tarball.cwd, 'runtime.tgz')}`,
+    repo.json<{ dependencies: Record<string, string> }>('package.json').dependencies['jworker-runtime'],
+    'file:vendor/runtime-9.9.9.tgz',
   );
+  t.deepEqual(readFileSync(repo.path('vendor/runtime-9.9.9.tgz')), readFileSync(join(tarball.cwd, 'runtime-9.9.9.tgz')), 'the same bytes');
+  t.like(repo.json('.yo-rc.json'), { 'generator-jworker': { runtimeVersion: 'file:vendor/runtime-9.9.9.tgz' } });
+  // Both stages need the tarball before npm ci; git must keep it, although *.tgz is ignored otherwise.
+  const dockerfile = repo.read('Dockerfile');
+  for (const stage of dockerfile.split(/^FROM /m).slice(1)) {
+    t.true(dockerCopySources(`FROM ${stage}`).includes('vendor'), 'COPY vendor in every stage');
+    t.true(stage.indexOf('COPY vendor ./vendor') < stage.indexOf('RUN npm ci'), 'before npm ci');
+  }
+  t.true(repo.read('.gitignore').split('\n').includes('!vendor/*.tgz'));
+  t.true(repo.read('.dockerignore').split('\n').includes('!vendor/*.tgz'));
+});
+
+test.serial('--runtime-version file: refuses a folder: only a packed tarball can travel with the repo', async (t) => {
+  const message = await rejectsWith(
+    ['orders'],
+    { ...BASE, runtimeVersion: 'file:./runtime' },
+    /is a folder; give a packed tarball/,
+    (dir) => mkdirSync(join(dir, 'runtime')),
+  );
+  t.regex(message, /npm pack/);
 });
 
 test.serial('tsconfig is strict, tsup builds src/main.ts, .nvmrc pins a supported Node', async (t) => {
@@ -176,7 +201,7 @@ test.serial('docker-compose.yml: RabbitMQ with a health check, the worker after 
   const compose = repo.yaml<{ name: string; services: Record<string, Service> }>('docker-compose.yml');
   t.is(compose.name, 'acme-orders');
   const { rabbitmq, worker, prometheus, grafana } = compose.services;
-  t.is(rabbitmq?.['image'], 'rabbitmq:3.13-management');
+  t.is(rabbitmq?.['image'], RABBITMQ_IMAGE);
   t.true(((rabbitmq?.['ports'] ?? []) as string[]).some((port) => port.endsWith(':15672:15672')));
   t.deepEqual((rabbitmq?.['healthcheck'] as { test: string[] } | undefined)?.test, ['CMD', 'rabbitmq-diagnostics', '-q', 'ping']);
   t.is(worker?.['build'], '.');
@@ -277,7 +302,7 @@ test.serial('CI: Node 20 and 22, a healthy RabbitMQ service, every check, then t
   }>('.github/workflows/ci.yml');
   const test_ = ci.jobs['test'];
   t.deepEqual(test_?.strategy?.matrix.node, [20, 22]);
-  t.is(test_?.services?.['rabbitmq']?.image, 'rabbitmq:3.13-management');
+  t.is(test_?.services?.['rabbitmq']?.image, RABBITMQ_IMAGE);
   t.regex(test_?.services?.['rabbitmq']?.options ?? '', /--health-cmd "rabbitmq-diagnostics -q ping"/);
   const runs = (test_?.steps ?? []).map((step) => step.run).filter(Boolean);
   t.deepEqual(runs, ['npm ci', 'npm run typecheck', 'npm run lint', 'npm test', 'npm run build']);
@@ -293,6 +318,26 @@ test.serial('README covers run, test, configure, deploy and upgrade for this wor
     t.true(readme.includes(section), section);
   t.true(readme.includes('acme.orders'));
   t.true(readme.includes('docker-compose.prod.yml'));
+});
+
+test.serial('README: the Node.js range unescaped, and the jworker commands to try the worker with', async (t) => {
+  const { repo } = await generate(['orders']);
+  const readme = repo.read('README.md');
+  t.true(readme.includes('Requires Node.js >=20.17 '));
+  t.false(/&(gt|lt|amp|#\d+);/.test(readme), 'no HTML entities in a Markdown file');
+  t.regex(readme, /^npx jworker enqueue acme\.orders '\{"id":"order-42","items":\["alpha","beta"\]\}' --wait/m);
+  t.regex(readme, /^npx jworker stats acme\.orders/m);
+  t.regex(readme, /^npx jworker dead list acme\.orders/m);
+  // The task in the README is one the generated worker accepts: its schema is the one in the worker template.
+  t.regex(repo.read('src/app/orders.worker.ts'), /id: z\.string\(\)\.min\(1\),\s+[\s\S]*items: z\.array\(z\.string\(\)\)/);
+});
+
+test.serial('npm run dev pretty-prints the logs; dev and start read .env when it exists', async (t) => {
+  const { repo } = await generate(['orders']);
+  const scripts = repo.json<{ scripts: Record<string, string> }>('package.json').scripts;
+  t.is(scripts['dev'], 'tsx watch src/main.ts | jworker logs');
+  t.is(scripts['start'], 'node dist/main.js');
+  t.regex(repo.read('src/main.ts'), /^if \(existsSync\('\.env'\)\) process\.loadEnvFile\('\.env'\);$/m);
 });
 
 test.serial('.yo-rc.json stores every answer for later updates', async (t) => {

@@ -9,7 +9,8 @@ import { type Answers, flag, OPTION_SPECS, type Question, resolveAnswers, type S
 import { managedPackageFields, newPackageJson } from './package-json.js';
 import { generatorVersion, runtimeInfo } from './runtime-info.js';
 import { commentText, markdownText } from './text.js';
-import { NODE } from './versions.js';
+import { type VendoredRuntime, vendoredRuntime } from './vendor.js';
+import { NODE, RABBITMQ_IMAGE } from './versions.js';
 
 /** Templates live beside `src/` and `generators/`, kept out of tsc (`templates/*.ejs`). */
 const TEMPLATES = fileURLToPath(new URL('../../templates', import.meta.url));
@@ -25,6 +26,7 @@ export default class JworkerGenerator extends Generator {
   #stored: StoredConfig | undefined;
   #answers: Answers | undefined;
   #names: WorkerNames | undefined;
+  #vendored: VendoredRuntime | undefined;
 
   constructor(args?: string[], options?: BaseOptions, features?: BaseFeatures) {
     // The install and the commit are ours: npm must run in ./<name> (not where yo started), and before the first commit.
@@ -70,7 +72,9 @@ export default class JworkerGenerator extends Generator {
       refuseNonEmpty(target, answers.name, flag(this.options, 'force'));
       this.destinationRoot(target);
     }
-    this.#answers = answers;
+    // A file: tarball is copied into the repo and depended on there: a fresh clone, the image and CI can install it.
+    this.#vendored = vendoredRuntime(answers.runtimeVersion);
+    this.#answers = this.#vendored ? { ...answers, runtimeVersion: this.#vendored.dependency } : answers;
     this.#names = names;
   }
 
@@ -90,6 +94,8 @@ export default class JworkerGenerator extends Generator {
       runtimeVersion: answers.runtimeVersion,
       envVariables: Object.entries(info.envVariables),
       node: NODE,
+      rabbitmqImage: RABBITMQ_IMAGE,
+      vendoredRuntime: this.#vendored?.destination,
       metricsPort: 9464,
       generatorVersion: generatorVersion(),
       // Free text is embedded through these: a description may hold */, markup or anything else.
@@ -104,6 +110,7 @@ export default class JworkerGenerator extends Generator {
       if (file.kind === 'scaffold' && this.#mode === 'update' && this.fs.exists(destination)) continue;
       this.fs.copyTpl(this.templatePath(file.template), destination, context);
     }
+    if (this.#vendored) this.fs.copy(this.#vendored.source, assertInside(root, this.#vendored.destination));
     const packageJson = assertInside(root, 'package.json');
     if (this.#mode === 'update' && this.fs.exists(packageJson)) this.fs.extendJSON(packageJson, managedPackageFields(answers));
     else this.fs.writeJSON(packageJson, newPackageJson(answers, names));
@@ -126,10 +133,10 @@ export default class JworkerGenerator extends Generator {
     const { names } = this.#require();
     const root = this.destinationRoot();
     if (!flag(this.options, 'skip-git')) await this.#commit(root);
-    const where = this.#mode === 'create' ? `cd ${names.name} && ` : '';
+    const next = [`cd ${names.name}`, ...(flag(this.options, 'skip-install') ? ['npm install'] : []), 'cp .env.example .env'];
     this.log(
       this.#mode === 'create'
-        ? `\nCreated ${names.packageName} in ${root}, consuming from queue ${names.queue}.\nNext: ${where}cp .env.example .env && docker compose up -d rabbitmq && npm run dev`
+        ? `\nCreated ${names.packageName} in ${root}, consuming from queue ${names.queue}.\nNext: ${[...next, 'docker compose up -d rabbitmq', 'npm run dev'].join(' && ')}`
         : `\nUpdated ${names.packageName} from generator-jworker ${generatorVersion()}. Review with git diff, then npm install && npm test.`,
     );
   }

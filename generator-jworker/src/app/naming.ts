@@ -74,8 +74,8 @@ const COMPARATOR = /^(?:\^|~|>=|<=|>|<|=)?v?(?:\d+|x|X|\*)(?:\.(?:\d+|x|X|\*)){0
 
 /**
  * Checks a `--runtime-version` value and normalizes it: a semver range (`^0.1.0`, `>=0.1 <0.3`, `0.1.x`), a dist-tag
- * (`latest`, `next`), or `file:<path>` to a packed tarball or folder; a relative `file:` path is resolved against
- * `cwd` and written as an absolute path, because npm resolves it against the generated repo otherwise.
+ * (`latest`, `next`), or `file:<path>` to a packed tarball, made absolute (relative to `cwd`); the generator then
+ * copies that tarball into the generated repo (see vendor.ts).
  */
 export function normalizeRuntimeVersion(value: string, cwd: string): { value: string } | { problem: string } {
   const trimmed = value.trim();
@@ -84,7 +84,11 @@ export function normalizeRuntimeVersion(value: string, cwd: string): { value: st
     if (path === '') return { problem: '--runtime-version "file:" has no path: give file:<path to a jworker-runtime .tgz>' };
     const absolute = resolve(cwd, path);
     try {
-      statSync(absolute);
+      if (statSync(absolute).isDirectory()) {
+        return {
+          problem: `--runtime-version "${trimmed}": ${absolute} is a folder; give a packed tarball instead (npm pack in jworker-runtime makes one)`,
+        };
+      }
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       return {

@@ -10,7 +10,8 @@ export function managedPackageFields(answers: Answers): Record<string, unknown> 
     engines: { node: NODE.engines },
     scripts: {
       build: 'tsup',
-      dev: 'tsx watch src/main.ts',
+      // Log lines for people in dev (jworker logs comes with jworker-runtime); npm start keeps the JSON lines.
+      dev: 'tsx watch src/main.ts | jworker logs',
       start: 'node dist/main.js',
       test: 'ava',
       typecheck: 'tsc --noEmit',

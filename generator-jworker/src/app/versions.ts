@@ -36,3 +36,9 @@ export const NODE = {
   ci: [20, 22],
   image: '22-alpine',
 } as const;
+
+/**
+ * The RabbitMQ image of the generated docker-compose.yml and CI service, and of every `docker run` in the docs:
+ * one version everywhere (test/rabbitmq-image.test.ts at the repository root checks it).
+ */
+export const RABBITMQ_IMAGE = 'rabbitmq:4-management';
