@@ -521,6 +521,21 @@ test.serial('running again inside the repo updates managed files, keeps the work
   t.false(updated.exists('orders'), 'no nested ./orders folder');
 });
 
+test.serial("an update without --runtime-version asks nothing and moves the range to this generator's runtime", async (t) => {
+  const first = await generateInOwnDir({ ...BASE, runtimeVersion: '^0.0.1' });
+  t.teardown(() => rmSync(join(first.dir, '..'), { recursive: true, force: true }));
+  // No --yes either: as a user runs `yo jworker` in the repo.
+  const update = await helpers
+    .run(Generator, { ...SETTINGS, tmpdir: false })
+    .cd(first.dir)
+    .withOptions(options({ skipGit: true, skipInstall: true, force: true }));
+  t.deepEqual(update.askedQuestions, []);
+  t.is(
+    repo(first.dir).json<{ dependencies: Record<string, string> }>('package.json').dependencies['jworker-runtime'],
+    `^${runtimeVersion()}`,
+  );
+});
+
 test.serial('running inside a repo with another worker name is refused', async (t) => {
   const first = await generateInOwnDir(BASE);
   t.teardown(() => rmSync(join(first.dir, '..'), { recursive: true, force: true }));

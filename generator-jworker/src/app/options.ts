@@ -157,7 +157,8 @@ export async function resolveAnswers(
     if (given.description === undefined)
       questions.push({ type: 'input', name: 'description', message: 'Description', default: defaults.description });
     if (given.author === undefined) questions.push({ type: 'input', name: 'author', message: 'Author', default: defaults.author });
-    if (given.runtimeVersion === undefined)
+    // Updating (stored answers): the range moves to this generator's runtime without asking (see `given` above).
+    if (given.runtimeVersion === undefined && stored === undefined)
       questions.push({
         type: 'input',
         name: 'runtimeVersion',
