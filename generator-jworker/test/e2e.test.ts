@@ -1,12 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { TaskClient } from 'jworker-runtime';
 import { emulateDockerBuild } from './docker-build.js';
-import { composeReferences, dockerCopySources, GENERATOR, PACKAGE_DIR, type Repo, repo, runtimeVersion } from './helpers.js';
+import {
+  composeReferences,
+  deleteWorkerQueues,
+  dockerCopySources,
+  GENERATOR,
+  PACKAGE_DIR,
+  type Repo,
+  repo,
+  runtimeVersion,
+} from './helpers.js';
 import { exitCode, killGroup, prepareNpmCache, runAsUser, startAsUser, userDir, userEnv, waitForOutput } from './new-user.js';
 
 // The checkout path, end to end and serially: the real yo binary runs the built generator with a runtime tarball
@@ -80,22 +88,6 @@ test.serial('yo jworker with a file: tarball vendors it; a fresh clone of the re
   t.true(clone.exists('dist/main.js'));
 });
 
-/** Deletes a worker's queues, with amqplib as the generated repo installed it (a dependency of jworker-runtime). */
-async function deleteQueues(dir: string, queue: string): Promise<void> {
-  const amqp = createRequire(join(dir, 'package.json'))('amqplib') as typeof import('amqplib');
-  const connection = await amqp.connect(AMQP_URL);
-  try {
-    for (const name of [queue, `${queue}.dead`, `${queue}.retry.1000`]) {
-      const channel = await connection.createChannel();
-      channel.on('error', () => {});
-      await channel.deleteQueue(name).catch(() => {});
-      await channel.close().catch(() => {});
-    }
-  } finally {
-    await connection.close();
-  }
-}
-
 test.serial('the Dockerfile builds from the fresh clone without Docker, and its image serves tasks as a plain user', async (t) => {
   if (!clone) return t.fail('the first test did not clone the repo');
   const imageRoot = userDir(join(work, 'image'));
@@ -128,7 +120,7 @@ test.serial('the Dockerfile builds from the fresh clone without Docker, and its 
   t.teardown(async () => {
     killGroup(worker);
     await client.close();
-    await deleteQueues(image.workdir, queue);
+    await deleteWorkerQueues(image.workdir, AMQP_URL, queue);
   });
   await waitForOutput(worker, new RegExp(`consuming from ${queue}`), 30_000);
   const result = await client.call(queue, { id: 'e2e-1', items: ['alpha', 'beta'] });
@@ -148,7 +140,7 @@ test.serial('npm run dev reads .env, prints readable log lines, and Ctrl-C stops
   const dev = startAsUser('npm', ['run', 'dev'], { cwd: clone.dir, env: env({ AMQP_URL }) });
   t.teardown(async () => {
     killGroup(dev);
-    await deleteQueues(clone?.dir ?? '', queue);
+    await deleteWorkerQueues(clone?.dir ?? '', AMQP_URL, queue);
   });
   const output = await waitForOutput(dev, new RegExp(`INFO {2}orders: consuming from ${queue}`), 60_000);
   t.false(/^\{"name"/m.test(output), 'no raw JSON log lines');

@@ -75,3 +75,22 @@ export function dockerCopySources(dockerfile: string): string[] {
   }
   return sources;
 }
+
+/**
+ * Deletes a worker's queues (work, dead-letter, and the retry queues of the default policy: 1, 2, 4 and 8 s), with
+ * the amqplib that the worker folder `dir` installed (a dependency of jworker-runtime).
+ */
+export async function deleteWorkerQueues(dir: string, amqpUrl: string, queue: string): Promise<void> {
+  const amqp = createRequire(join(dir, 'package.json'))('amqplib') as typeof import('amqplib');
+  const connection = await amqp.connect(amqpUrl);
+  try {
+    for (const name of [queue, `${queue}.dead`, ...[1000, 2000, 4000, 8000].map((ms) => `${queue}.retry.${ms}`)]) {
+      const channel = await connection.createChannel();
+      channel.on('error', () => {});
+      await channel.deleteQueue(name).catch(() => {});
+      await channel.close().catch(() => {});
+    }
+  } finally {
+    await connection.close();
+  }
+}

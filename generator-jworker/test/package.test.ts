@@ -24,11 +24,12 @@ test('the package ships the compiled generator, its templates and the bundled ru
   t.true(paths.includes('templates/gitignore.ejs'), 'the .gitignore template ships without its dot');
   t.true(paths.includes('package.json'));
   t.true(paths.includes('README.md'));
+  t.true(paths.includes('CHANGELOG.md'));
   const unexpected = paths.filter(
     (path) =>
       !/^generators\/.+\.(js|d\.ts|json)$/.test(path) &&
       !/^templates\/.+\.ejs$/.test(path) &&
-      !['package.json', 'README.md'].includes(path),
+      !['package.json', 'README.md', 'CHANGELOG.md'].includes(path),
   );
   t.deepEqual(unexpected, [], 'no sources, tests or scripts in the package');
   t.false(
@@ -58,5 +59,5 @@ test('package.json points Yeoman and Node at the compiled generator; yeoman-envi
     'yeoman-generator',
   ]);
   t.deepEqual(pkg.bin, { 'generator-jworker': './generators/cli.js' });
-  t.deepEqual(pkg.files, ['generators', 'templates', 'README.md']);
+  t.deepEqual(pkg.files, ['generators', 'templates', 'README.md', 'CHANGELOG.md']);
 });
