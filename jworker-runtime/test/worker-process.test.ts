@@ -29,6 +29,37 @@ test.serial('SIGTERM stops the worker gracefully: the task in flight finishes, e
   t.true(worker.records.some((r) => r.msg === 'stopped'));
 });
 
+test.serial(
+  "one Ctrl-C that arrives twice (the terminal's, then a parent's relay) stops gracefully; a later one forces the exit",
+  async (t) => {
+    const { queue, client } = await queueAndClient(t, 'double-sigint');
+    const worker = spawnWorker({ WORKER_QUEUE: queue, SHUTDOWN_TIMEOUT_MS: '10000' });
+    await consuming(worker);
+    const result = client.call(queue, { action: 'sleep', ms: 800, value: 'finish me' }, { timeoutMs: 15_000 });
+    await worker.waitForLog((r) => r.msg === 'task started');
+    // The terminal's SIGINT, then the one a parent (tsx watch, npm) relays once the first was handled (two signals
+    // sent at once would reach the process as one).
+    worker.child.kill('SIGINT');
+    await worker.waitForLog((r) => String(r.msg).startsWith('received SIGINT'));
+    worker.child.kill('SIGINT');
+    t.deepEqual(await result, { echoed: 'finish me', attempt: 1 });
+    t.deepEqual(await worker.exited, { code: 0, signal: null });
+    t.false(worker.records.some((r) => String(r.msg).startsWith('second SIGINT')));
+
+    const impatient = spawnWorker({ WORKER_QUEUE: queue, SHUTDOWN_TIMEOUT_MS: '10000' });
+    await consuming(impatient);
+    void client.call(queue, { action: 'sleep', ms: 5000, value: 'long' }, { timeoutMs: 30_000 }).catch(() => {});
+    await impatient.waitForLog((r) => r.msg === 'task started');
+    impatient.child.kill('SIGINT');
+    const received = await impatient.waitForLog((r) => String(r.msg).startsWith('received SIGINT'));
+    // A person pressing Ctrl-C again: later than a relayed copy would come.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(String(received.time)) + 1100 - Date.now())));
+    impatient.child.kill('SIGINT');
+    t.deepEqual(await impatient.exited, { code: 1, signal: null });
+    t.true(impatient.records.some((r) => r.msg === 'second SIGINT: forcing exit'));
+  },
+);
+
 test.serial('past the shutdown timeout, tasks in flight are aborted and delivered again to the next worker', async (t) => {
   const { queue, client } = await queueAndClient(t, 'shutdown-timeout');
   const first = spawnWorker({ WORKER_QUEUE: queue, SHUTDOWN_TIMEOUT_MS: '300' });

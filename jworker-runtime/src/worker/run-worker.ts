@@ -2,9 +2,16 @@ import { errorMessage } from '../errors/message.js';
 import { createLogger } from '../log/logger.js';
 import type { BaseWorker } from './base-worker.js';
 
+/**
+ * One Ctrl-C can arrive twice: the terminal sends SIGINT to the whole process group, and a parent such as `tsx watch`
+ * relays it too (tsx waits 30 ms for the child to say it got it, which a busy machine misses). A repeat of the signal
+ * this soon is that same keypress, not a request to force the exit.
+ */
+const SAME_SIGNAL_MS = 1000;
+
 /** Options for {@link runWorker}. */
 export interface RunWorkerOptions {
-  /** Signals that start a graceful stop. A second signal forces exit (code 1). @default ['SIGTERM', 'SIGINT'] */
+  /** Signals that start a graceful stop. A second one, 1 s or more later, forces exit (code 1). @default ['SIGTERM', 'SIGINT'] */
   readonly signals?: readonly NodeJS.Signals[];
   /** Call `process.exit` once stopped, so that open handles in user code cannot keep the process alive. @default true */
   readonly exit?: boolean;
@@ -36,6 +43,7 @@ export async function runWorker(
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   const exit = options.exit ?? true;
   let stopping = false;
+  let stoppingSince = 0;
   const finish = (code: number): void => {
     for (const signal of signals) process.off(signal, onSignal);
     process.exitCode = code;
@@ -43,11 +51,13 @@ export async function runWorker(
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
+      if (Date.now() - stoppingSince < SAME_SIGNAL_MS) return;
       worker.logger.warn({ signal }, 'second %s: forcing exit', signal);
       finish(1);
       return;
     }
     stopping = true;
+    stoppingSince = Date.now();
     worker.logger.info({ signal }, 'received %s: stopping gracefully', signal);
     worker.stop().then(
       () => finish(0),
