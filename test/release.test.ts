@@ -23,7 +23,7 @@ const rootPackage = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 test('the release workflow versions with npm run version-packages and publishes with scripts/release.mjs, signed', (t) => {
   const workflow = YAML.parse(readFileSync(join(ROOT, '.github/workflows/release.yml'), 'utf8')) as Workflow;
   t.deepEqual(workflow.on.push.branches, ['main']);
-  t.deepEqual(workflow.permissions, {}, 'nothing by default');
+  t.deepEqual(workflow.permissions, { contents: 'read' }, 'read the repository, nothing more, by default');
   const jobs = Object.values(workflow.jobs);
   t.is(jobs.length, 1);
   const [job] = jobs;
