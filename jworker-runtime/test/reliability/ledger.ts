@@ -18,7 +18,8 @@ export interface Tally {
  * so each outcome the workers record arrives there, even across worker crashes and broker restarts.
  */
 export async function createLedger(queue: string) {
-  const ledgerQueue = `${queue}.ledger`;
+  // A name ending in ".replies": one of the reply queues a worker answers by default (docs/security.md).
+  const ledgerQueue = `${queue}.ledger.replies`;
   const sent = new Set<string>();
   const outcomes = new Map<string, { completed: number; failed: number; error?: string }>();
   let connection: amqplib.ChannelModel | undefined;
