@@ -36,6 +36,15 @@ export async function openBroker(url, topology) {
       const [work, dead] = queuesOf(queue, retryPolicy());
       for (const spec of [work, dead]) await channel.assertQueue(spec.name, { durable: true, arguments: { ...spec.arguments } });
     },
+    /** Declares the retry queue of `retry`'s first delay, as a worker with that policy does. */
+    async declareRetry(queue, retry) {
+      const spec = queuesOf(queue, retry).find((q) => q.name === this.retryQueueOf(queue, retry));
+      await channel.assertQueue(spec.name, { durable: true, arguments: { ...spec.arguments } });
+    },
+    /** The name of the retry queue holding copies for `retry`'s first delay (the runtime's `<queue>.retry.<ms>`). */
+    retryQueueOf(queue, retry) {
+      return queuesOf(queue, retry)[2].name;
+    },
     /**
      * Publishes `count` persistent JSON messages of `bytes` bytes, `failEvery`-th ones flagged to fail their first
      * attempt, and waits until the broker confirmed them all.

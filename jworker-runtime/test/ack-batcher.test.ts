@@ -12,6 +12,17 @@ function recorder() {
   };
 }
 
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Resolves once `check` holds, looking every millisecond; fails after `ms`. */
+async function waitFor(check: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not reached within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
 function batcher(channel: ReturnType<typeof recorder>['channel'], errors: unknown[] = []) {
   return new AckBatcher(channel as never, (error) => errors.push(error));
 }
@@ -49,6 +60,38 @@ test('a delivery still running is never covered: those after it are acked one by
   b.ack(6);
   b.flush();
   t.deepEqual(acks.at(-1), [6, true], 'nothing outstanding any more');
+});
+
+test('finished deliveries behind a running one wait for it, then one multiple ack covers them all', async (t) => {
+  const { acks, channel } = recorder();
+  const b = new AckBatcher(channel as never, () => {}, 60_000);
+  for (const tag of [1, 2, 3, 4]) b.track(tag);
+  for (const tag of [3, 4]) b.ack(tag);
+  await nextTurn();
+  t.deepEqual(acks, [], 'held while 1 and 2 run');
+  b.ack(1);
+  await nextTurn();
+  t.deepEqual(acks, [[1, true]], 'the run from the oldest goes at once; 3 and 4 are still held behind 2');
+  b.ack(2);
+  await nextTurn();
+  t.deepEqual(acks.at(-1), [4, true], 'one multiple ack for 2, 3 and 4');
+  t.is(acks.length, 2);
+});
+
+test('a delivery running longer than the hold does not keep those behind it unacked', async (t) => {
+  const { acks, channel } = recorder();
+  const b = new AckBatcher(channel as never, () => {}, 5);
+  for (const tag of [1, 2, 3]) b.track(tag);
+  b.ack(2);
+  b.ack(3);
+  await waitFor(() => acks.length === 2, 2_000);
+  t.deepEqual(acks, [
+    [2, false],
+    [3, false],
+  ]);
+  b.ack(1);
+  await nextTurn();
+  t.deepEqual(acks.at(-1), [1, true]);
 });
 
 test('a delivery left unacked on purpose (a forced stop) is never covered by a multiple ack', (t) => {
