@@ -107,44 +107,24 @@ function peakRssBytes() {
   return process.resourceUsage().maxRSS * 1024;
 }
 
-async function drainRaw() {
-  const meter = drainMeter(config.tasks);
-  const connection = await amqplib.connect(config.amqpUrl);
-  const channel = await connection.createChannel();
-  await channel.prefetch(config.prefetch);
-  await channel.consume(
-    config.queue,
-    (message) => {
-      meter.started();
-      JSON.parse(message.content.toString('utf8'));
-      channel.ack(message);
-      meter.completed();
-    },
-    { noAck: false },
-  );
-  const result = await meter.finished;
-  const peakRss = peakRssBytes();
-  await channel.close();
-  await connection.close();
-  return { ...result, peakRss };
-}
-
 /**
- * Raw amqplib doing fail5's retries by hand, as any at-least-once consumer must: a failing task's first delivery is
- * copied to the retry queue (persistent, with a header saying it was retried), the copy's confirm awaited, then the
- * delivery acked; the copy comes back through the queue's TTL and dead-lettering, and is acked as done.
+ * Raw amqplib: `consume`, `JSON.parse`, `ack`. As `rawfail5`, it also does fail5's retries by hand, as any
+ * at-least-once consumer must: a failing task's first delivery is copied to the retry queue (persistent, with a header
+ * saying it was retried), the copy's confirm awaited, then the delivery acked; the copy comes back through the queue's
+ * TTL and dead-lettering, and is acked as done.
  */
-async function drainRawRetrying() {
+async function drainRaw(variant) {
+  const retrying = variant === 'rawfail5';
   const meter = drainMeter(config.tasks);
   const connection = await amqplib.connect(config.amqpUrl);
-  const channel = await connection.createConfirmChannel();
+  const channel = retrying ? await connection.createConfirmChannel() : await connection.createChannel();
   await channel.prefetch(config.prefetch);
   await channel.consume(
     config.queue,
     (message) => {
       meter.started();
       const task = JSON.parse(message.content.toString('utf8'));
-      if (task.fail && message.properties.headers?.['x-bench-retried'] === undefined) {
+      if (retrying && task.fail && message.properties.headers?.['x-bench-retried'] === undefined) {
         const headers = { ...message.properties.headers, 'x-bench-retried': 1 };
         channel.sendToQueue(config.retryQueue, message.content, { ...message.properties, headers, persistent: true }, (error) => {
           if (error) channel.nack(message);
@@ -251,7 +231,7 @@ async function soak() {
   return { batches, peakRss };
 }
 
-const drains = { raw: drainRaw, rawfail5: drainRawRetrying };
+const drains = { raw: drainRaw, rawfail5: drainRaw };
 const modes = { drain: () => (drains[config.variant] ?? drainWorker)(config.variant), serve, probe, soak };
 try {
   const result = await modes[config.mode]();
