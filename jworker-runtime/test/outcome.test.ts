@@ -23,6 +23,9 @@ function fakeTarget(failOn?: (queue: string) => boolean, missing?: (queue: strin
       published.push({ queue, body: content.toString(), options });
       return true;
     },
+    async declare(spec) {
+      settled.push(`declare ${spec.name}`);
+    },
     ack: () => settled.push('ack'),
     requeue: () => settled.push('requeue'),
   };
@@ -31,6 +34,7 @@ function fakeTarget(failOn?: (queue: string) => boolean, missing?: (queue: strin
 
 const ctx = {
   names: queueNames('orders'),
+  queueType: 'quorum' as const,
   workerType: 'orders',
   text: (error: unknown) => String((error as Error).message).replace('s3cret', '***'),
   unroutableReply: () => {},

@@ -8,6 +8,8 @@ import { ConfigError, TaskFailedError } from '../errors/worker-error.js';
 import { createLogger } from '../log/logger.js';
 import { maskCredentials } from '../log/mask.js';
 import { connect } from '../transport/connection.js';
+import { notBeforeOf } from '../wire/delay.js';
+import { HEADERS } from '../wire/headers.js';
 import { DIRECT_REPLY_TO, type TaskReply } from '../wire/reply.js';
 
 /** Options for {@link TaskClient}. */
@@ -30,6 +32,13 @@ export interface EnqueueOptions {
   readonly taskId?: string;
   /** Extra AMQP headers. */
   readonly headers?: Readonly<Record<string, unknown>>;
+  /**
+   * Start the task no sooner than this many ms from now (1 s to 30 days and more). It waits on the broker, in the
+   * queue's delay buckets (docs/scheduling.md). Not with `notBefore`.
+   */
+  readonly delayMs?: number;
+  /** Start the task no sooner than this time (this machine's clock). Not with `delayMs`. */
+  readonly notBefore?: Date;
 }
 
 /** Options for {@link TaskClient.call}. */
@@ -168,6 +177,8 @@ export class TaskClient {
     const body = JSON.stringify(task);
     if (body === undefined) throw new TypeError(`the task for ${queue} cannot be sent as JSON (got ${typeof task})`);
     const content = Buffer.from(body);
+    const notBefore = notBeforeOf(options, Date.now());
+    const headers = notBefore === undefined ? options.headers : { ...options.headers, [HEADERS.notBefore]: notBefore };
     const properties = {
       messageId: taskId,
       correlationId: taskId,
@@ -175,7 +186,7 @@ export class TaskClient {
       mandatory: true,
       contentType: 'application/json',
       timestamp: Math.floor(Date.now() / 1000),
-      ...(options.headers ? { headers: { ...options.headers } } : {}),
+      ...(headers ? { headers: { ...headers } } : {}),
       ...(replyTo ? { replyTo } : {}),
     };
     const deadline = Date.now() + this.#publishTimeoutMs;

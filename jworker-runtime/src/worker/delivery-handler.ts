@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type Logger from 'bunyan';
 import type { ResolvedConfig } from '../config/normalize.js';
@@ -5,13 +6,16 @@ import { errorMessage } from '../errors/message.js';
 import { isoNow } from '../log/iso-clock.js';
 import { redact } from '../log/mask.js';
 import type { Delivery } from '../transport/delivery.js';
+import { delayedCopy } from '../wire/copy.js';
+import { parseNotBefore } from '../wire/delay.js';
 import { HEADERS, parseAttemptHeader } from '../wire/headers.js';
 import { queueNames } from '../wire/names.js';
 import { replyPatterns, replyToProblem } from '../wire/reply.js';
 import { type AttemptHooks, type AttemptOutcome, runAttempt } from './attempt.js';
+import { MissingQueueError, publishDelayed } from './copies.js';
 import { decodeDelivery } from './decode.js';
 import type { InFlight } from './in-flight.js';
-import { MissingQueueError, type RecordContext, recordOutcome, salvage } from './outcome.js';
+import { type RecordContext, recordOutcome, salvage } from './outcome.js';
 import { logOutcome } from './outcome-log.js';
 import { TaskAbort } from './task-abort.js';
 import type { TaskOutcome, TaskRecord, WorkerEventMap } from './worker-events.js';
@@ -61,6 +65,7 @@ export class DeliveryHandler<TTask, TResult> {
     const { secrets } = options;
     this.#record = {
       names: queueNames(options.cfg.queue),
+      queueType: options.cfg.queueType,
       workerType: options.hooks.workerType,
       text: (error) => redact(errorMessage(error), secrets),
       unroutableReply: (replyTo) => this.#unroutableReply(replyTo),
@@ -98,6 +103,10 @@ export class DeliveryHandler<TTask, TResult> {
 
   async #handle(delivery: Delivery): Promise<void> {
     const startedAt = performance.now();
+    if (await this.#delayed(delivery)) {
+      this.#inFlight.leave();
+      return;
+    }
     let record: TaskRecord | undefined;
     try {
       record = await this.#process(delivery, startedAt);
@@ -112,6 +121,30 @@ export class DeliveryHandler<TTask, TResult> {
     } finally {
       this.#inFlight.leave();
     }
+  }
+
+  /**
+   * A task whose time has not come (`x-jworker-not-before` in the future): sent on to its next delay bucket and acked,
+   * without running and without a task event. True when it was (or could not be, and waits for redelivery).
+   */
+  async #delayed(delivery: Delivery): Promise<boolean> {
+    const { properties, content } = delivery.message;
+    const now = Date.now();
+    const due = parseNotBefore(properties.headers, now);
+    // A malformed header is refused by decodeDelivery, with the other bad headers.
+    if (!('notBefore' in due) || due.notBefore === undefined || due.notBefore <= now) return false;
+    const notBefore = due.notBefore;
+    const taskId = (properties.messageId as string | undefined) || randomUUID();
+    try {
+      await publishDelayed(delivery, this.#record, content, delayedCopy(properties, taskId, notBefore), notBefore);
+      delivery.ack();
+      if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, notBefore, waitMs: notBefore - now }, 'task delayed');
+    } catch (error) {
+      if (!(error instanceof MissingQueueError)) {
+        this.#logger.warn({ taskId, err: error }, 'could not delay task %s (the channel closed); the broker will deliver it again', taskId);
+      }
+    }
+    return true;
   }
 
   async #process(delivery: Delivery, startedAt: number): Promise<TaskRecord> {
