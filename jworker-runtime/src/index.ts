@@ -12,6 +12,7 @@ export {
   ConfigError,
   isTaskValidationError,
   isWorkerError,
+  retryAfterMs,
   TaskFailedError,
   TaskTimeoutError,
   TaskValidationError,

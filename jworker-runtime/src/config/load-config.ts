@@ -22,6 +22,7 @@ export const ENV_VARIABLES = {
   RETRY_MULTIPLIER: 'Growth of each delay (default 2)',
   RETRY_MAX_DELAY_MS: 'Longest delay (default 300000)',
   RETRY_JITTER: '0..1, shortens each delay by up to this fraction at random (default 0)',
+  RETRY_MAX_DEFERRALS: 'Retries asked for with retryAfterMs that do not use up an attempt (default: no limit)',
   TASK_TIMEOUT_MS: 'Abort an attempt after this many ms, 0 = never (default 0)',
   SHUTDOWN_TIMEOUT_MS: 'Grace period for in-flight tasks on stop (default 30000)',
   MAX_MESSAGE_BYTES: 'Larger bodies are dead-lettered unread (default 4194304)',
@@ -133,6 +134,7 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     multiplier: numVar(p, env, 'RETRY_MULTIPLIER', 1, 100),
     maxDelayMs: intVar(p, env, 'RETRY_MAX_DELAY_MS', 0),
     jitter: numVar(p, env, 'RETRY_JITTER', 0, 1),
+    maxDeferrals: intVar(p, env, 'RETRY_MAX_DEFERRALS', 0, 1_000_000),
   });
 
   const tls: TlsOptions = defined({

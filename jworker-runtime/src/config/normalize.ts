@@ -74,6 +74,10 @@ export function normalizeConfig(config: WorkerConfig, workerType: string): Resol
     multiplier: checkNumber(p, 'retry.multiplier', r.multiplier, DEFAULTS.multiplier, { min: 1, max: 100 }),
     maxDelayMs: checkNumber(p, 'retry.maxDelayMs', r.maxDelayMs, DEFAULTS.maxDelayMs, { min: 0, max: 2 ** 31 - 1, integer: true }),
     jitter: checkNumber(p, 'retry.jitter', r.jitter, DEFAULTS.jitter, { min: 0, max: 1 }),
+    maxDeferrals:
+      r.maxDeferrals === undefined
+        ? undefined
+        : checkNumber(p, 'retry.maxDeferrals', r.maxDeferrals, 0, { min: 0, max: 1_000_000, integer: true }),
   };
 
   const logLevel = config.logLevel ?? DEFAULTS.logLevel;

@@ -16,6 +16,11 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
   /** 0..1: shortens each delay by up to this fraction, at random, to spread retries out. @default 0 */
   readonly jitter?: number;
+  /**
+   * How many retries asked for with `WorkerError`'s `retryAfterMs` a task may have without using up an attempt; past
+   * that, such a failure counts as an attempt (still waiting at least `retryAfterMs`). @default no limit
+   */
+  readonly maxDeferrals?: number;
 }
 
 /** TLS material for `amqps://` URLs, passed through to amqplib. */

@@ -1,3 +1,4 @@
+export { retryAfterMs } from './retry-after.js';
 export type { WorkerErrorOptions } from './worker-error.js';
 export {
   ConfigError,

@@ -171,6 +171,7 @@ export class DeliveryHandler<TTask, TResult> {
           payload: decoded.payload,
           controller: abort,
           serializeResult: replyTo !== undefined,
+          deferrals: countHeader(properties.headers?.[HEADERS.deferrals]),
         });
       } finally {
         this.#inFlight.attemptEnded(abort);
@@ -227,4 +228,10 @@ export class DeliveryHandler<TTask, TResult> {
     const durationMs = Math.round((performance.now() - startedAt) * 100) / 100;
     return { taskId, attempt, outcome, reason: 'internal', durationMs };
   }
+}
+
+/** A count header (`x-jworker-deferrals`): a whole number, anything else 0. */
+function countHeader(value: unknown): number {
+  const n = typeof value === 'number' || typeof value === 'string' ? Number(value) : 0;
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }

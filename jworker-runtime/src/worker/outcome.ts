@@ -3,7 +3,7 @@ import { errorCode } from '../errors/message.js';
 import { deadLetterCopy, retryCopy } from '../wire/copy.js';
 import { completedReply, failedReply } from '../wire/reply.js';
 import type { AttemptOutcome } from './attempt.js';
-import { type CopyContext, type OutcomeTarget, publishCopy } from './copies.js';
+import { type CopyContext, type OutcomeTarget, publishCopy, publishDelayed } from './copies.js';
 import type { TaskOutcome } from './worker-events.js';
 
 export type { OutcomeTarget } from './copies.js';
@@ -54,13 +54,18 @@ export async function recordOutcome<TResult>(
       return 'completed';
     case 'retried': {
       const lastError = truncate(ctx.text(outcome.error), MAX_LAST_ERROR);
-      const copy = retryCopy(delivery.properties, taskId, {
-        nextAttempt: outcome.nextAttempt,
-        lastError,
+      const note = { nextAttempt: outcome.nextAttempt, lastError, deferrals: outcome.deferrals };
+      if (outcome.delayed) {
+        // Longer than the backoff (a retryAfterMs): the copy waits in the delay buckets, as a delayed task would.
+        const notBefore = Date.now() + outcome.delayMs;
+        const copy = retryCopy(delivery.properties, taskId, { ...note, notBefore });
+        await publishDelayed(target, ctx, delivery.content, copy, notBefore);
+      } else {
         // Jitter shortens the queue's delay for this copy only.
-        ...(outcome.delayMs < outcome.queueDelayMs ? { expirationMs: outcome.delayMs } : {}),
-      });
-      await publishCopy(target, ctx, ctx.names.retry(outcome.queueDelayMs), delivery.content, copy);
+        const jitter = outcome.delayMs < outcome.queueDelayMs ? { expirationMs: outcome.delayMs } : {};
+        const copy = retryCopy(delivery.properties, taskId, { ...note, ...jitter });
+        await publishCopy(target, ctx, ctx.names.retry(outcome.queueDelayMs), delivery.content, copy);
+      }
       target.ack();
       return 'retried';
     }
