@@ -3,6 +3,7 @@ import { amqpUrlProblem, tlsProblem } from './amqp-url.js';
 import { LOG_LEVELS } from './normalize.js';
 import type { LogLevel, ProgressOptions, RetryOptions, TlsOptions, WorkerConfig } from './options.js';
 import { Problems, urlProblem } from './problems.js';
+import { parseRateLimit } from './rate-limit.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -37,6 +38,8 @@ export const ENV_VARIABLES = {
   METRICS_PORT: 'Serve /metrics, /healthz, /readyz on this port; unset = off',
   METRICS_HOST: 'Address the metrics server binds to (default 0.0.0.0)',
   REPLY_TO_ALLOW: 'Comma-separated reply queue patterns (* wildcard) answered besides direct reply-to, amq.gen-* and *.replies',
+  CANCEL_WINDOW_MS: 'How long a cancel is remembered, in ms; 0 = cancelling off (default 86400000, 24 h)',
+  WORKER_RATE_LIMIT: 'Most task starts per period in one process: 20/s, 600/m or 1000/h (default: no limit)',
   GRAPHQL_ALLOW_INSECURE_TOKEN: 'true: send GRAPHQL_TOKEN over plain http:// to a host that is not loopback (default false)',
 } as const;
 
@@ -49,6 +52,13 @@ function intVar(p: Problems, env: Env, name: string, min: number, max = 2 ** 31 
     return undefined;
   }
   return value;
+}
+
+function rateLimitVar(p: Problems, env: Env): string | undefined {
+  const raw = env.WORKER_RATE_LIMIT;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (parseRateLimit(raw) === undefined) p.add('WORKER_RATE_LIMIT', raw, 'a count per second, minute or hour, like 20/s, 600/m or 1000/h');
+  return raw.trim();
 }
 
 function numVar(p: Problems, env: Env, name: string, min: number, max: number): number | undefined {
@@ -181,6 +191,8 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     metricsPort: intVar(p, env, 'METRICS_PORT', 0, 65535),
     metricsHost: strVar(env, 'METRICS_HOST'),
     replyToAllow: listVar(env, 'REPLY_TO_ALLOW'),
+    cancelWindowMs: intVar(p, env, 'CANCEL_WINDOW_MS', 0),
+    rateLimit: rateLimitVar(p, env),
   });
   p.throwIfAny();
   return config;

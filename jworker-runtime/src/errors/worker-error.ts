@@ -111,3 +111,22 @@ export class TaskFailedError extends Error {
     this.permanent = error.permanent;
   }
 }
+
+/**
+ * A task was cancelled (`TaskClient.cancel`, `jworker cancel`): the reason `context.signal` aborts with while it runs,
+ * and what `TaskClient.call` rejects with. Code `CANCELLED`.
+ *
+ * @example
+ * await fetch(url, { signal: context.signal }); // rejects with a TaskCancelledError once the task is cancelled
+ */
+export class TaskCancelledError extends TaskFailedError {
+  override name = 'TaskCancelledError' as const;
+  constructor(taskId: string) {
+    super(taskId, { message: `task ${taskId} was cancelled`, code: 'CANCELLED', permanent: true });
+  }
+}
+
+/** True for a {@link TaskCancelledError}, also one from another copy of this package. */
+export function isTaskCancelledError(error: unknown): error is TaskCancelledError {
+  return error instanceof TaskCancelledError || (error instanceof Error && error.name === 'TaskCancelledError');
+}

@@ -22,6 +22,10 @@ export const HEADERS = {
   delayMs: 'x-jworker-delay-ms',
   /** Retries that waited for a `retryAfterMs` (they do not use up an attempt), counted on each copy. */
   deferrals: 'x-jworker-deferrals',
+  /** Cancel requests: when the cancel was asked for, in epoch milliseconds. */
+  cancelledAt: 'x-jworker-cancelled-at',
+  /** Cancel stream: a worker's marker, read back to know it has read everything before it. */
+  marker: 'x-jworker-marker',
 } as const;
 
 /**

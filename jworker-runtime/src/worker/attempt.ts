@@ -1,6 +1,14 @@
 import type Logger from 'bunyan';
 import { errorCode, errorMessage } from '../errors/message.js';
-import { isTaskValidationError, isWorkerError, TaskTimeoutError, TaskValidationError, WorkerError } from '../errors/worker-error.js';
+import {
+  isTaskCancelledError,
+  isTaskValidationError,
+  isWorkerError,
+  type TaskCancelledError,
+  TaskTimeoutError,
+  TaskValidationError,
+  WorkerError,
+} from '../errors/worker-error.js';
 import { isoNow } from '../log/iso-clock.js';
 import { noopEventSink, type TaskEventSink } from '../progress/events.js';
 import { decideRetry, isDeferral, jitteredDelayMs, type RetryPolicy } from '../retry/backoff.js';
@@ -62,7 +70,9 @@ export type AttemptOutcome<TResult> =
     }
   | { readonly status: 'dead_lettered'; readonly error: unknown; readonly reason: 'permanent' | 'exhausted' | 'invalid' }
   /** Forced stop: no outcome is recorded; the broker delivers the task again. */
-  | { readonly status: 'abandoned'; readonly error: unknown };
+  | { readonly status: 'abandoned'; readonly error: unknown }
+  /** Cancelled (before it started, or aborted while it ran): acked, the caller told. */
+  | { readonly status: 'cancelled'; readonly error: TaskCancelledError };
 
 function clampPercent(percent: number): number {
   if (!Number.isFinite(percent)) return 0;
@@ -191,6 +201,10 @@ export async function runAttempt<TTask, TResult>(
     finished = true;
     const aborted = abort.aborted;
     const reason: unknown = aborted ? abort.reason : undefined;
+    if (aborted && isTaskCancelledError(reason)) {
+      if (reporting) emit('CANCELLED', { error: reason.message });
+      return { status: 'cancelled', error: reason };
+    }
     if (aborted && !(reason instanceof TaskTimeoutError)) {
       // Forced stop: record nothing, so the broker delivers the task again.
       return { status: 'abandoned', error: reason ?? thrown };

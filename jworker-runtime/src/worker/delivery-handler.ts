@@ -3,6 +3,7 @@ import type { EventEmitter } from 'node:events';
 import type Logger from 'bunyan';
 import type { ResolvedConfig } from '../config/normalize.js';
 import { errorMessage } from '../errors/message.js';
+import { TaskCancelledError } from '../errors/worker-error.js';
 import { isoNow } from '../log/iso-clock.js';
 import { redact } from '../log/mask.js';
 import type { Delivery } from '../transport/delivery.js';
@@ -12,6 +13,7 @@ import { HEADERS, parseAttemptHeader } from '../wire/headers.js';
 import { queueNames } from '../wire/names.js';
 import { replyPatterns, replyToProblem } from '../wire/reply.js';
 import { type AttemptHooks, type AttemptOutcome, runAttempt } from './attempt.js';
+import type { Cancellations } from './cancellations.js';
 import { MissingQueueError, publishDelayed } from './copies.js';
 import { decodeDelivery } from './decode.js';
 import type { InFlight } from './in-flight.js';
@@ -28,6 +30,8 @@ export interface DeliveryHandlerOptions<TTask, TResult> {
   /** Where `taskStart` and `taskEnd` go. */
   readonly events: Pick<EventEmitter<WorkerEventMap>, 'emit' | 'listenerCount'>;
   readonly inFlight: InFlight;
+  /** The cancels read from the queue's cancel stream, and the attempts they abort. */
+  readonly cancels: Cancellations;
   /** Kept out of every error text the handler writes. */
   readonly secrets: readonly string[];
   /** One of the worker's queues is missing: declare them all again. */
@@ -51,6 +55,7 @@ export class DeliveryHandler<TTask, TResult> {
   readonly #logger: Logger;
   readonly #events: Pick<EventEmitter<WorkerEventMap>, 'emit' | 'listenerCount'>;
   readonly #inFlight: InFlight;
+  readonly #cancels: Cancellations;
   readonly #record: RecordContext;
   readonly #replyAllowed: (name: string) => boolean;
   /** Causes of unroutable replies already logged. */
@@ -62,6 +67,7 @@ export class DeliveryHandler<TTask, TResult> {
     this.#logger = options.logger;
     this.#events = options.events;
     this.#inFlight = options.inFlight;
+    this.#cancels = options.cancels;
     const { secrets } = options;
     this.#record = {
       names: queueNames(options.cfg.queue),
@@ -135,6 +141,8 @@ export class DeliveryHandler<TTask, TResult> {
     if (!('notBefore' in due) || due.notBefore === undefined || due.notBefore <= now) return false;
     const notBefore = due.notBefore;
     const taskId = (properties.messageId as string | undefined) || randomUUID();
+    // A cancelled task is dropped now, not at its time.
+    if (this.#cancels.isCancelled(taskId)) return false;
     try {
       await publishDelayed(delivery, this.#record, content, delayedCopy(properties, taskId, notBefore), notBefore);
       delivery.ack();
@@ -159,9 +167,13 @@ export class DeliveryHandler<TTask, TResult> {
     if (this.#events.listenerCount('taskStart') > 0) this.#events.emit('taskStart', { taskId, attempt });
 
     let outcome: AttemptOutcome<TResult>;
-    if (decoded.ok && replyProblem === undefined) {
+    if (this.#cancels.isCancelled(taskId)) {
+      outcome = { status: 'cancelled', error: new TaskCancelledError(taskId) };
+      this.#emit(taskId, attempt, 'CANCELLED', outcome.error.message);
+    } else if (decoded.ok && replyProblem === undefined) {
       const abort = new TaskAbort();
       this.#inFlight.attemptStarted(abort);
+      this.#cancels.started(taskId, abort);
       if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, attempt, redelivered: fields.redelivered }, 'task started');
       try {
         outcome = await runAttempt(this.#hooks, {
@@ -175,19 +187,11 @@ export class DeliveryHandler<TTask, TResult> {
         });
       } finally {
         this.#inFlight.attemptEnded(abort);
+        this.#cancels.ended(taskId, abort);
       }
     } else {
       const invalid = decoded.ok ? { code: 'REPLY_TO_REFUSED', message: replyProblem as string } : decoded;
-      this.#hooks.sink.emit({
-        taskId,
-        workerType: this.#hooks.workerType,
-        queue: cfg.queue,
-        status: 'FAILED',
-        attempt,
-        maxAttempts: cfg.retry.maxAttempts,
-        error: invalid.message,
-        timestamp: isoNow(),
-      });
+      this.#emit(taskId, attempt, 'FAILED', invalid.message);
       outcome = { status: 'dead_lettered', error: Object.assign(new Error(invalid.message), { code: invalid.code }), reason: 'invalid' };
     }
 
@@ -211,6 +215,20 @@ export class DeliveryHandler<TTask, TResult> {
         : { taskId, attempt, outcome: recorded, durationMs };
     logOutcome(this.#logger, record, fields.redelivered, outcome, this.#record.text);
     return record;
+  }
+
+  /** A task event for a task that never started (refused or cancelled). */
+  #emit(taskId: string, attempt: number, status: 'FAILED' | 'CANCELLED', error: string): void {
+    this.#hooks.sink.emit({
+      taskId,
+      workerType: this.#hooks.workerType,
+      queue: this.#cfg.queue,
+      status,
+      attempt,
+      maxAttempts: this.#cfg.retry.maxAttempts,
+      error,
+      timestamp: isoNow(),
+    });
   }
 
   async #salvage(delivery: Delivery, error: unknown, startedAt: number): Promise<TaskRecord> {

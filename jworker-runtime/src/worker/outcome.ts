@@ -87,6 +87,13 @@ export async function recordOutcome<TResult>(
       target.ack();
       return 'dead_lettered';
     }
+    case 'cancelled':
+      if (replyTo) {
+        const body = failedReply(taskId, { message: outcome.error.message, code: 'CANCELLED', permanent: true });
+        await reply(target, ctx, delivery, replyTo, body);
+      }
+      target.ack();
+      return 'cancelled';
     case 'abandoned':
       // Left unacked: closing the channel returns it to the queue.
       return 'abandoned';
