@@ -19,6 +19,7 @@ import { decodeDelivery } from './decode.js';
 import type { InFlight } from './in-flight.js';
 import { type RecordContext, recordOutcome, salvage } from './outcome.js';
 import { logOutcome } from './outcome-log.js';
+import type { StartLimiter } from './start-limiter.js';
 import { TaskAbort } from './task-abort.js';
 import type { TaskOutcome, TaskRecord, WorkerEventMap } from './worker-events.js';
 
@@ -32,6 +33,8 @@ export interface DeliveryHandlerOptions<TTask, TResult> {
   readonly inFlight: InFlight;
   /** The cancels read from the queue's cancel stream, and the attempts they abort. */
   readonly cancels: Cancellations;
+  /** `WORKER_RATE_LIMIT`: when each task may start; absent without a limit. */
+  readonly limiter: StartLimiter | undefined;
   /** Kept out of every error text the handler writes. */
   readonly secrets: readonly string[];
   /** One of the worker's queues is missing: declare them all again. */
@@ -56,6 +59,7 @@ export class DeliveryHandler<TTask, TResult> {
   readonly #events: Pick<EventEmitter<WorkerEventMap>, 'emit' | 'listenerCount'>;
   readonly #inFlight: InFlight;
   readonly #cancels: Cancellations;
+  readonly #limiter: StartLimiter | undefined;
   readonly #record: RecordContext;
   readonly #replyAllowed: (name: string) => boolean;
   /** Causes of unroutable replies already logged. */
@@ -68,6 +72,7 @@ export class DeliveryHandler<TTask, TResult> {
     this.#events = options.events;
     this.#inFlight = options.inFlight;
     this.#cancels = options.cancels;
+    this.#limiter = options.limiter;
     const { secrets } = options;
     this.#record = {
       names: queueNames(options.cfg.queue),
@@ -109,7 +114,7 @@ export class DeliveryHandler<TTask, TResult> {
 
   async #handle(delivery: Delivery): Promise<void> {
     const startedAt = performance.now();
-    if (await this.#delayed(delivery)) {
+    if ((await this.#delayed(delivery)) || !(await this.#mayStart(delivery))) {
       this.#inFlight.leave();
       return;
     }
@@ -153,6 +158,13 @@ export class DeliveryHandler<TTask, TResult> {
       }
     }
     return true;
+  }
+
+  /** Waits for the rate limit's next start; false (the delivery given back, unstarted) when the worker stops first. */
+  async #mayStart(delivery: Delivery): Promise<boolean> {
+    if (this.#limiter === undefined || (await this.#limiter.slot())) return true;
+    delivery.requeue();
+    return false;
   }
 
   async #process(delivery: Delivery, startedAt: number): Promise<TaskRecord> {

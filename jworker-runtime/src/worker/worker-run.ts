@@ -10,10 +10,14 @@ import type { AttemptHooks } from './attempt.js';
 import { Cancellations } from './cancellations.js';
 import { DeliveryHandler } from './delivery-handler.js';
 import type { InFlight } from './in-flight.js';
+import { StartLimiter } from './start-limiter.js';
 import type { WorkerEventMap, WorkerState } from './worker-events.js';
 
 /** How long a (re)connect waits to have read the cancel stream before consuming. */
 const CANCEL_CATCH_UP_MS = 10_000;
+
+/** Prefetched tasks waiting longer than this for the rate limit risk the broker's consumer_timeout. */
+const LONG_WAIT_MS = 15 * 60_000;
 
 /** A forced stop aborts tasks with this reason; their deliveries are left for redelivery. */
 class ShutdownAbort extends Error {
@@ -42,6 +46,7 @@ export class WorkerRun<TTask, TResult> {
   readonly #consumer: Consumer;
   /** Reads the cancel stream; absent when cancelling is off (`cancelWindowMs: 0`). */
   readonly #follower: CancelFollower | undefined;
+  readonly #limiter: StartLimiter | undefined;
   /** Not unref'd: a worker whose broker is down for a while must not see its event loop empty and exit with code 0. */
   readonly #keepAlive = setInterval(() => {}, 1 << 30);
 
@@ -49,7 +54,22 @@ export class WorkerRun<TTask, TResult> {
     this.#options = options;
     const { cfg, logger, events } = options;
     const cancels = new Cancellations(cfg.cancelWindowMs);
-    const handler = new DeliveryHandler<TTask, TResult>({ ...options, cancels, redeclare: () => this.#consumer.redeclare() });
+    const limiter = cfg.rateLimit && new StartLimiter(cfg.rateLimit);
+    this.#limiter = limiter;
+    if (limiter && limiter.intervalMs * cfg.concurrency > LONG_WAIT_MS) {
+      logger.warn(
+        { rateLimit: cfg.rateLimit, concurrency: cfg.concurrency },
+        "with this rate limit the last of %d prefetched tasks waits %d s unacked before it starts; past the broker's consumer_timeout (30 min by default) the channel is closed. Lower WORKER_CONCURRENCY.",
+        cfg.concurrency,
+        Math.round((limiter.intervalMs * cfg.concurrency) / 1000),
+      );
+    }
+    const handler = new DeliveryHandler<TTask, TResult>({
+      ...options,
+      cancels,
+      limiter,
+      redeclare: () => this.#consumer.redeclare(),
+    });
     this.#consumer = new Consumer({
       ...cfg,
       logger,
@@ -97,6 +117,8 @@ export class WorkerRun<TTask, TResult> {
       inFlight.count,
     );
     await this.#consumer.cancel();
+    // Tasks still waiting for the rate limit go back to the queue unstarted.
+    this.#limiter?.stop();
     if (!(await inFlight.waitIdle(cfg.shutdownTimeoutMs))) {
       logger.warn(
         { inFlight: inFlight.count },
