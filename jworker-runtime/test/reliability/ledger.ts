@@ -20,7 +20,8 @@ export interface Tally {
 export async function createLedger(queue: string) {
   const ledgerQueue = `${queue}.ledger`;
   const sent = new Set<string>();
-  const outcomes = new Map<string, { completed: number; failed: number; error?: string }>();
+  /** `firstAt`: when the first outcome of the task arrived (epoch ms). */
+  const outcomes = new Map<string, { completed: number; failed: number; error?: string; firstAt: number }>();
   let connection: amqplib.ChannelModel | undefined;
   let closed = false;
 
@@ -43,7 +44,7 @@ export async function createLedger(queue: string) {
           if (!message) return;
           const id = String(message.properties.correlationId);
           const reply = JSON.parse(message.content.toString()) as { status: string; error?: { message: string } };
-          const entry = outcomes.get(id) ?? { completed: 0, failed: 0 };
+          const entry = outcomes.get(id) ?? { completed: 0, failed: 0, firstAt: Date.now() };
           if (reply.status === 'completed') entry.completed++;
           else {
             entry.failed++;
