@@ -28,18 +28,29 @@ const STREAM_PREFETCH = 1000;
 export class CancelFollower {
   readonly #options: CancelFollowerOptions;
   readonly #wrapper: ChannelWrapper;
-  readonly #caughtUp: Promise<void>;
+  /** Settled once the stream was read up to this connection's marker; a new one after each lost connection. */
+  #caughtUp!: Promise<void>;
   #resolveCaughtUp!: () => void;
   #marker: string | undefined;
+  #closed = false;
 
   constructor(open: (setup: (channel: ConfirmChannel) => Promise<void>) => ChannelWrapper, options: CancelFollowerOptions) {
     this.#options = options;
-    this.#caughtUp = new Promise((resolve) => {
-      this.#resolveCaughtUp = resolve;
-    });
+    this.connectionLost();
     this.#wrapper = open((channel) => this.#setup(channel));
     // Setup failures are logged in #setup; a later reconnect tries again.
     this.#wrapper.on('error', () => {});
+  }
+
+  /**
+   * The connection was lost: cancels may have been written meanwhile, so the next `caughtUp()` waits for the stream
+   * to be read again, up to the marker of the next connection.
+   */
+  connectionLost(): void {
+    this.#resolveCaughtUp?.();
+    this.#caughtUp = new Promise((resolve) => {
+      this.#resolveCaughtUp = resolve;
+    });
   }
 
   /** Resolves true once caught up, or false after `timeoutMs` (the stream cannot be read: cancels are not seen). */
@@ -49,13 +60,14 @@ export class CancelFollower {
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
     try {
-      return await Promise.race([this.#caughtUp.then(() => true), timeout]);
+      return await Promise.race([this.#caughtUp.then(() => !this.#closed), timeout]);
     } finally {
       clearTimeout(timer);
     }
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     this.#resolveCaughtUp();
     await this.#wrapper.close().catch(() => {});
   }

@@ -74,6 +74,12 @@ export type AttemptOutcome<TResult> =
   /** Cancelled (before it started, or aborted while it ran): acked, the caller told. */
   | { readonly status: 'cancelled'; readonly error: TaskCancelledError };
 
+/** The `retryAfterMs` of a WorkerError (also one from another copy of the package), when it is usable. */
+function retryAfterOf(error: unknown): number | undefined {
+  const value: unknown = isWorkerError(error) ? error.retryAfterMs : undefined;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.ceil(value) : undefined;
+}
+
 function clampPercent(percent: number): number {
   if (!Number.isFinite(percent)) return 0;
   return Math.min(100, Math.max(0, percent));
@@ -217,7 +223,7 @@ export async function runAttempt<TTask, TResult>(
       taskLogger().warn({ err: checkError }, 'isPermanentError threw; treating the error as transient');
       permanent = false;
     }
-    const retryAfter = isWorkerError(error) ? error.retryAfterMs : undefined;
+    const retryAfter = retryAfterOf(error);
     const deferrals = input.deferrals ?? 0;
     if (isDeferral(hooks.retry, retryAfter, deferrals, permanent)) {
       const delayMs = retryAfter as number;

@@ -82,7 +82,10 @@ export class WorkerRun<TTask, TResult> {
       onDelivery: (delivery) => handler.handle(delivery),
       onState: (state) => options.setState(state),
       onConnected: () => events.emit('connected'),
-      onDisconnected: () => events.emit('disconnected'),
+      onDisconnected: () => {
+        this.#follower?.connectionLost();
+        events.emit('disconnected');
+      },
     });
     this.#follower =
       cfg.cancelWindowMs === 0
