@@ -137,3 +137,18 @@ test('a task cancelled while its worker was cut off from the broker is dropped w
   t.is(records[0]?.outcome, 'cancelled');
   t.is(worker.attempts.length, 0);
 });
+
+test('a task cancelled while it waits for a retry is dropped when the retry comes back', async (t) => {
+  const { client, queue, worker, broker } = await startSample(t, { retry: { initialDelayMs: 2000, maxAttempts: 3 } });
+  const records = outcomes(worker);
+  const call = client.call(queue, { action: 'flaky', failures: 1 }, { taskId: 'retrying', timeoutMs: 20_000 });
+  await waitFor('the retry copy', async () => (await broker.count(`${queue}.retry.2000`)).messageCount === 1);
+  await client.cancel(queue, 'retrying');
+  await t.throwsAsync(call, { instanceOf: TaskCancelledError });
+  await waitFor('both outcomes', () => records.length === 2);
+  t.deepEqual(
+    records.map((r) => `${r.attempt} ${r.outcome}`),
+    ['1 retried', '2 cancelled'],
+  );
+  t.is(worker.attempts.length, 1, 'the second attempt never ran');
+});
