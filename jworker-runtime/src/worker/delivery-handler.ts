@@ -114,12 +114,10 @@ export class DeliveryHandler<TTask, TResult> {
 
   async #handle(delivery: Delivery): Promise<void> {
     const startedAt = performance.now();
-    if ((await this.#delayed(delivery)) || !(await this.#mayStart(delivery))) {
-      this.#inFlight.leave();
-      return;
-    }
     let record: TaskRecord | undefined;
     try {
+      // Sent on to wait, or given back unstarted at a stop: not an outcome, no taskEnd.
+      if ((await this.#delayed(delivery)) || !(await this.#mayStart(delivery))) return this.#inFlight.leave();
       record = await this.#process(delivery, startedAt);
     } catch (error) {
       record = await this.#salvage(delivery, error, startedAt);
