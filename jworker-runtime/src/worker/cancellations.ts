@@ -13,7 +13,8 @@ export class Cancellations {
   readonly #windowMs: number;
   /** Task id → when it was cancelled (epoch ms), oldest first as they were read. */
   readonly #cancelled = new Map<string, number>();
-  readonly #running = new Map<string, Set<TaskAbort>>();
+  /** The attempts running now and their task ids: a cancel (rare) looks through them, a task (often) costs one entry. */
+  readonly #running = new Map<TaskAbort, string>();
 
   constructor(windowMs: number) {
     this.#windowMs = windowMs;
@@ -30,30 +31,24 @@ export class Cancellations {
     this.#cancelled.delete(taskId);
     this.#cancelled.set(taskId, at);
     this.#forgetOld(now);
-    for (const abort of this.#running.get(taskId) ?? []) abort.abort(new TaskCancelledError(taskId));
+    for (const [abort, id] of this.#running) if (id === taskId) abort.abort(new TaskCancelledError(taskId));
   }
 
   /** True when `taskId` was cancelled within the window. */
-  isCancelled(taskId: string, now: number = Date.now()): boolean {
+  isCancelled(taskId: string, now?: number): boolean {
+    if (this.#cancelled.size === 0) return false;
     const at = this.#cancelled.get(taskId);
-    return at !== undefined && at + this.#windowMs > now;
+    return at !== undefined && at + this.#windowMs > (now ?? Date.now());
   }
 
   /** An attempt of `taskId` started: a cancel now aborts it. */
   started(taskId: string, abort: TaskAbort): void {
-    let set = this.#running.get(taskId);
-    if (set === undefined) {
-      set = new Set();
-      this.#running.set(taskId, set);
-    }
-    set.add(abort);
+    this.#running.set(abort, taskId);
   }
 
   /** The attempt ended. */
-  ended(taskId: string, abort: TaskAbort): void {
-    const set = this.#running.get(taskId);
-    set?.delete(abort);
-    if (set?.size === 0) this.#running.delete(taskId);
+  ended(abort: TaskAbort): void {
+    this.#running.delete(abort);
   }
 
   #forgetOld(now: number): void {

@@ -116,8 +116,10 @@ export class DeliveryHandler<TTask, TResult> {
     const startedAt = performance.now();
     let record: TaskRecord | undefined;
     try {
-      // Sent on to wait, or given back unstarted at a stop: not an outcome, no taskEnd.
-      if ((await this.#delayed(delivery)) || !(await this.#mayStart(delivery))) return this.#inFlight.leave();
+      // Sent on to wait, or given back unstarted at a stop: not an outcome, no taskEnd. (No await on the common path.)
+      const notBefore = this.#notYet(delivery);
+      if (notBefore !== undefined) return await this.#sendOn(delivery, notBefore);
+      if (this.#limiter && !(await this.#limiter.slot())) return this.#giveBack(delivery);
       record = await this.#process(delivery, startedAt);
     } catch (error) {
       record = await this.#salvage(delivery, error, startedAt);
@@ -133,36 +135,42 @@ export class DeliveryHandler<TTask, TResult> {
   }
 
   /**
-   * A task whose time has not come (`x-jworker-not-before` in the future): sent on to its next delay bucket and acked,
-   * without running and without a task event. True when it was (or could not be, and waits for redelivery).
+   * When a task whose time has not come may start (its `x-jworker-not-before`, epoch ms), or undefined when it may
+   * start now. A cancelled task is not held back: it is dropped now, not at its time. A malformed header is refused
+   * by decodeDelivery, with the other bad headers.
    */
-  async #delayed(delivery: Delivery): Promise<boolean> {
+  #notYet(delivery: Delivery): number | undefined {
+    const { headers, messageId } = delivery.message.properties;
+    if (headers === undefined) return undefined;
+    const due = parseNotBefore(headers, Date.now());
+    if (!('notBefore' in due) || due.notBefore === undefined || due.notBefore <= Date.now()) return undefined;
+    return messageId && this.#cancels.isCancelled(messageId as string) ? undefined : due.notBefore;
+  }
+
+  /**
+   * Sends a task whose time has not come on to its next delay bucket and acks it, without running it and without a
+   * task event; if that fails (the channel closed), the broker delivers it again.
+   */
+  async #sendOn(delivery: Delivery, notBefore: number): Promise<void> {
     const { properties, content } = delivery.message;
-    const now = Date.now();
-    const due = parseNotBefore(properties.headers, now);
-    // A malformed header is refused by decodeDelivery, with the other bad headers.
-    if (!('notBefore' in due) || due.notBefore === undefined || due.notBefore <= now) return false;
-    const notBefore = due.notBefore;
     const taskId = (properties.messageId as string | undefined) || randomUUID();
-    // A cancelled task is dropped now, not at its time.
-    if (this.#cancels.isCancelled(taskId)) return false;
     try {
       await publishDelayed(delivery, this.#record, content, delayedCopy(properties, taskId, notBefore), notBefore);
       delivery.ack();
-      if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, notBefore, waitMs: notBefore - now }, 'task delayed');
+      if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, notBefore, waitMs: notBefore - Date.now() }, 'task delayed');
     } catch (error) {
       if (!(error instanceof MissingQueueError)) {
         this.#logger.warn({ taskId, err: error }, 'could not delay task %s (the channel closed); the broker will deliver it again', taskId);
       }
+    } finally {
+      this.#inFlight.leave();
     }
-    return true;
   }
 
-  /** Waits for the rate limit's next start; false (the delivery given back, unstarted) when the worker stops first. */
-  async #mayStart(delivery: Delivery): Promise<boolean> {
-    if (this.#limiter === undefined || (await this.#limiter.slot())) return true;
+  /** The worker stops while the task waits for the rate limit: back to its queue, unstarted. */
+  #giveBack(delivery: Delivery): void {
     delivery.requeue();
-    return false;
+    this.#inFlight.leave();
   }
 
   async #process(delivery: Delivery, startedAt: number): Promise<TaskRecord> {
@@ -197,7 +205,7 @@ export class DeliveryHandler<TTask, TResult> {
         });
       } finally {
         this.#inFlight.attemptEnded(abort);
-        this.#cancels.ended(taskId, abort);
+        this.#cancels.ended(abort);
       }
     } else {
       const invalid = decoded.ok ? { code: 'REPLY_TO_REFUSED', message: replyProblem as string } : decoded;
