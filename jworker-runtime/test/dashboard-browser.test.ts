@@ -79,7 +79,7 @@ async function enqueueFailing(client: TaskClient, queue: string, names: readonly
   return ids;
 }
 
-browserTest('the page lists every queue with its ready, in-retry, dead and consumer counts', async (t) => {
+browserTest('the page lists every queue with its ready, in-retry, delayed, dead and consumer counts', async (t) => {
   const { queue: idle, broker } = await declaredQueue(t, 'dash-idle');
   for (let i = 0; i < 3; i++) await broker.publish(idle, JSON.stringify({ i }));
   await broker.publish(`${idle}.retry.8000`, '{}');
@@ -92,8 +92,9 @@ browserTest('the page lists every queue with its ready, in-retry, dead and consu
   const { page } = await openPage(t, dashboard.url);
   const cells = (queue: string) => page.locator('#queues tbody tr').filter({ hasText: queue }).locator('td');
   await cells(idle).first().waitFor();
-  t.deepEqual((await cells(idle).allTextContents()).slice(0, 5), ['3', '1', '–', '2', '0']);
-  t.deepEqual((await cells(busy).allTextContents()).slice(0, 5), ['0', '0', '–', '0', '1']);
+  t.deepEqual((await cells(idle).allTextContents()).slice(0, 5), ['3', '1', '0', '2', '0']);
+  t.deepEqual((await cells(busy).allTextContents()).slice(0, 5), ['0', '0', '0', '0', '1']);
+  t.false(await page.locator('#cancel-id').isDisabled(), 'the Cancel form is enabled: this server can cancel');
   t.regex((await page.locator('#rates-note').textContent()) ?? '', /--prometheus-url or --metrics-url/);
 });
 
