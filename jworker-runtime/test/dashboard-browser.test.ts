@@ -6,7 +6,7 @@ import { BaseWorker, HEADERS, type TaskClient, type TaskContext, WorkerError } f
 import { AMQP_URL, declaredQueue, uniqueQueue, waitFor } from './helpers/broker.js';
 import { CHROMIUM, launchChromium, startTestDashboard } from './helpers/dashboard.js';
 import { captureLogger } from './helpers/log-capture.js';
-import { startWorker } from './helpers/worker.js';
+import { startSample, startWorker } from './helpers/worker.js';
 
 // The dashboard in a real browser (Debian's Chromium driven by playwright-core) against the real broker and real
 // workers. DASHBOARD_SCREENSHOT=<path.png> also saves a screenshot of the page with four dead letters (docs/dashboard.png).
@@ -283,4 +283,17 @@ browserTest('with DASHBOARD_TOKEN, a request without it is refused and the page 
   const cookies = await page.context().cookies(dashboard.url);
   t.true(cookies.some((cookie) => cookie.name === 'jworker_dashboard' && cookie.httpOnly && cookie.sameSite === 'Strict'));
   t.false(cookies.some((cookie) => cookie.value.includes(token)));
+});
+
+browserTest('Cancel on the page cancels a running task of the chosen queue, and the log says so', async (t) => {
+  const { queue, worker, client } = await startSample(t);
+  const dashboard = await startTestDashboard(t, [queue]);
+  const { page } = await openPage(t, dashboard.url);
+  const ended = new Promise<string>((resolve) => worker.events.on('taskEnd', (record) => resolve(`${record.taskId} ${record.outcome}`)));
+  await client.enqueue(queue, { action: 'sleep', ms: 60_000 }, { taskId: 'long-one' });
+  await waitFor('the task to start', () => worker.inFlight === 1);
+  await page.locator('#cancel-id').fill('long-one');
+  await page.locator('#cancel-form button[type=submit]').click();
+  await page.locator('#log li').filter({ hasText: 'Cancel sent for task long-one' }).waitFor();
+  t.is(await ended, 'long-one cancelled');
 });
