@@ -1,15 +1,14 @@
 import test from 'ava';
-import { isTaskCancelledError, TaskCancelledError, TaskClient, TaskFailedError, type TaskRecord } from '../src/index.js';
+import { isTaskCancelledError, TaskCancelledError, TaskFailedError, type TaskRecord } from '../src/index.js';
 import { runTask } from '../src/testing/index.js';
 import { DELAY_BUCKETS_MS } from '../src/wire/delay.js';
 import { queueNames } from '../src/wire/names.js';
 import { Cancellations, MAX_REMEMBERED_CANCELS } from '../src/worker/cancellations.js';
 import { TaskAbort } from '../src/worker/task-abort.js';
 import { SampleWorker } from './fixtures/sample-worker.js';
-import { AMQP_URL, rawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
+import { AMQP_URL, waitFor } from './helpers/broker.js';
 import { captureLogger } from './helpers/log-capture.js';
-import { startTcpProxy } from './helpers/tcp-proxy.js';
-import { startSample } from './helpers/worker.js';
+import { sampleBehindProxy, startSample } from './helpers/worker.js';
 
 function outcomes(worker: SampleWorker): TaskRecord[] {
   const records: TaskRecord[] = [];
@@ -113,19 +112,8 @@ test('cancelling an unknown or finished task is not an error', async (t) => {
 });
 
 test('a task cancelled while its worker was cut off from the broker is dropped when the worker is back', async (t) => {
-  const proxy = await startTcpProxy();
-  const queue = uniqueQueue('cancel-cut');
-  const worker = new SampleWorker({ amqpUrl: proxy.url, queue, logger: captureLogger('sample', 'warn', ['guest']).logger });
+  const { proxy, queue, worker, client } = await sampleBehindProxy(t, 'cancel-cut');
   const records = outcomes(worker);
-  const client = new TaskClient({ url: AMQP_URL });
-  const broker = await rawBroker();
-  t.teardown(async () => {
-    await client.close();
-    await worker.stop();
-    await proxy.close();
-    await broker.deleteAll(queue);
-    await broker.close();
-  });
   await worker.start();
   proxy.refuse(true);
   proxy.cut();
