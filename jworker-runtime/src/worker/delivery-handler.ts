@@ -1,18 +1,25 @@
+import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type Logger from 'bunyan';
 import type { ResolvedConfig } from '../config/normalize.js';
 import { errorMessage } from '../errors/message.js';
+import { TaskCancelledError } from '../errors/worker-error.js';
 import { isoNow } from '../log/iso-clock.js';
 import { redact } from '../log/mask.js';
 import type { Delivery } from '../transport/delivery.js';
+import { delayedCopy } from '../wire/copy.js';
+import { parseNotBefore } from '../wire/delay.js';
 import { HEADERS, parseAttemptHeader } from '../wire/headers.js';
 import { queueNames } from '../wire/names.js';
 import { replyPatterns, replyToProblem } from '../wire/reply.js';
 import { type AttemptHooks, type AttemptOutcome, runAttempt } from './attempt.js';
+import type { Cancellations } from './cancellations.js';
+import { MissingQueueError, publishDelayed } from './copies.js';
 import { decodeDelivery } from './decode.js';
 import type { InFlight } from './in-flight.js';
-import { MissingQueueError, type RecordContext, recordOutcome, salvage } from './outcome.js';
+import { type RecordContext, recordOutcome, salvage } from './outcome.js';
 import { logOutcome } from './outcome-log.js';
+import type { StartLimiter } from './start-limiter.js';
 import { TaskAbort } from './task-abort.js';
 import type { TaskOutcome, TaskRecord, WorkerEventMap } from './worker-events.js';
 
@@ -24,6 +31,10 @@ export interface DeliveryHandlerOptions<TTask, TResult> {
   /** Where `taskStart` and `taskEnd` go. */
   readonly events: Pick<EventEmitter<WorkerEventMap>, 'emit' | 'listenerCount'>;
   readonly inFlight: InFlight;
+  /** The cancels read from the queue's cancel stream, and the attempts they abort. */
+  readonly cancels: Cancellations;
+  /** `WORKER_RATE_LIMIT`: when each task may start; absent without a limit. */
+  readonly limiter: StartLimiter | undefined;
   /** Kept out of every error text the handler writes. */
   readonly secrets: readonly string[];
   /** One of the worker's queues is missing: declare them all again. */
@@ -47,6 +58,8 @@ export class DeliveryHandler<TTask, TResult> {
   readonly #logger: Logger;
   readonly #events: Pick<EventEmitter<WorkerEventMap>, 'emit' | 'listenerCount'>;
   readonly #inFlight: InFlight;
+  readonly #cancels: Cancellations;
+  readonly #limiter: StartLimiter | undefined;
   readonly #record: RecordContext;
   readonly #replyAllowed: (name: string) => boolean;
   /** Causes of unroutable replies already logged. */
@@ -58,9 +71,12 @@ export class DeliveryHandler<TTask, TResult> {
     this.#logger = options.logger;
     this.#events = options.events;
     this.#inFlight = options.inFlight;
+    this.#cancels = options.cancels;
+    this.#limiter = options.limiter;
     const { secrets } = options;
     this.#record = {
       names: queueNames(options.cfg.queue),
+      queueType: options.cfg.queueType,
       workerType: options.hooks.workerType,
       text: (error) => redact(errorMessage(error), secrets),
       unroutableReply: (replyTo) => this.#unroutableReply(replyTo),
@@ -100,6 +116,10 @@ export class DeliveryHandler<TTask, TResult> {
     const startedAt = performance.now();
     let record: TaskRecord | undefined;
     try {
+      // Sent on to wait, or given back unstarted at a stop: not an outcome, no taskEnd. (No await on the common path.)
+      const notBefore = this.#notYet(delivery);
+      if (notBefore !== undefined) return await this.#sendOn(delivery, notBefore);
+      if (this.#limiter && !(await this.#limiter.slot())) return this.#giveBack(delivery);
       record = await this.#process(delivery, startedAt);
     } catch (error) {
       record = await this.#salvage(delivery, error, startedAt);
@@ -114,6 +134,45 @@ export class DeliveryHandler<TTask, TResult> {
     }
   }
 
+  /**
+   * When a task whose time has not come may start (its `x-jworker-not-before`, epoch ms), or undefined when it may
+   * start now. A cancelled task is not held back: it is dropped now, not at its time. A malformed header is refused
+   * by decodeDelivery, with the other bad headers.
+   */
+  #notYet(delivery: Delivery): number | undefined {
+    const { headers, messageId } = delivery.message.properties;
+    if (headers === undefined) return undefined;
+    const due = parseNotBefore(headers, Date.now());
+    if (!('notBefore' in due) || due.notBefore === undefined || due.notBefore <= Date.now()) return undefined;
+    return messageId && this.#cancels.isCancelled(messageId as string) ? undefined : due.notBefore;
+  }
+
+  /**
+   * Sends a task whose time has not come on to its next delay bucket and acks it, without running it and without a
+   * task event; if that fails (the channel closed), the broker delivers it again.
+   */
+  async #sendOn(delivery: Delivery, notBefore: number): Promise<void> {
+    const { properties, content } = delivery.message;
+    const taskId = (properties.messageId as string | undefined) || randomUUID();
+    try {
+      await publishDelayed(delivery, this.#record, content, delayedCopy(properties, taskId, notBefore), notBefore);
+      delivery.ack();
+      if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, notBefore, waitMs: notBefore - Date.now() }, 'task delayed');
+    } catch (error) {
+      if (!(error instanceof MissingQueueError)) {
+        this.#logger.warn({ taskId, err: error }, 'could not delay task %s (the channel closed); the broker will deliver it again', taskId);
+      }
+    } finally {
+      this.#inFlight.leave();
+    }
+  }
+
+  /** The worker stops while the task waits for the rate limit: back to its queue, unstarted. */
+  #giveBack(delivery: Delivery): void {
+    delivery.requeue();
+    this.#inFlight.leave();
+  }
+
   async #process(delivery: Delivery, startedAt: number): Promise<TaskRecord> {
     const cfg = this.#cfg;
     const { properties, fields, content } = delivery.message;
@@ -126,9 +185,13 @@ export class DeliveryHandler<TTask, TResult> {
     if (this.#events.listenerCount('taskStart') > 0) this.#events.emit('taskStart', { taskId, attempt });
 
     let outcome: AttemptOutcome<TResult>;
-    if (decoded.ok && replyProblem === undefined) {
+    if (this.#cancels.isCancelled(taskId)) {
+      outcome = { status: 'cancelled', error: new TaskCancelledError(taskId) };
+      this.#emit(taskId, attempt, 'CANCELLED', outcome.error.message);
+    } else if (decoded.ok && replyProblem === undefined) {
       const abort = new TaskAbort();
       this.#inFlight.attemptStarted(abort);
+      this.#cancels.started(taskId, abort);
       if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, attempt, redelivered: fields.redelivered }, 'task started');
       try {
         outcome = await runAttempt(this.#hooks, {
@@ -138,22 +201,15 @@ export class DeliveryHandler<TTask, TResult> {
           payload: decoded.payload,
           controller: abort,
           serializeResult: replyTo !== undefined,
+          deferrals: countHeader(properties.headers?.[HEADERS.deferrals]),
         });
       } finally {
         this.#inFlight.attemptEnded(abort);
+        this.#cancels.ended(abort);
       }
     } else {
       const invalid = decoded.ok ? { code: 'REPLY_TO_REFUSED', message: replyProblem as string } : decoded;
-      this.#hooks.sink.emit({
-        taskId,
-        workerType: this.#hooks.workerType,
-        queue: cfg.queue,
-        status: 'FAILED',
-        attempt,
-        maxAttempts: cfg.retry.maxAttempts,
-        error: invalid.message,
-        timestamp: isoNow(),
-      });
+      this.#emit(taskId, attempt, 'FAILED', invalid.message);
       outcome = { status: 'dead_lettered', error: Object.assign(new Error(invalid.message), { code: invalid.code }), reason: 'invalid' };
     }
 
@@ -179,6 +235,20 @@ export class DeliveryHandler<TTask, TResult> {
     return record;
   }
 
+  /** A task event for a task that never started (refused or cancelled). */
+  #emit(taskId: string, attempt: number, status: 'FAILED' | 'CANCELLED', error: string): void {
+    this.#hooks.sink.emit({
+      taskId,
+      workerType: this.#hooks.workerType,
+      queue: this.#cfg.queue,
+      status,
+      attempt,
+      maxAttempts: this.#cfg.retry.maxAttempts,
+      error,
+      timestamp: isoNow(),
+    });
+  }
+
   async #salvage(delivery: Delivery, error: unknown, startedAt: number): Promise<TaskRecord> {
     const { properties, content } = delivery.message;
     const taskId = (properties.messageId as string | undefined) || 'unknown';
@@ -194,4 +264,10 @@ export class DeliveryHandler<TTask, TResult> {
     const durationMs = Math.round((performance.now() - startedAt) * 100) / 100;
     return { taskId, attempt, outcome, reason: 'internal', durationMs };
   }
+}
+
+/** A count header (`x-jworker-deferrals`): a whole number, anything else 0. */
+function countHeader(value: unknown): number {
+  const n = typeof value === 'number' || typeof value === 'string' ? Number(value) : 0;
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
