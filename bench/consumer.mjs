@@ -5,6 +5,8 @@
 //   serve  a noop worker that answers TaskClient.call until told to stop (latency);
 //   probe  a worker whose tasks fail their first attempts, to observe the broker-side retry delays at low load;
 //   soak   a noop worker draining `batches` batches the parent fills one after another, reporting memory after each.
+//   share  one of N workers draining one pre-filled queue together (`npm run bench:scaling`): starts consuming when
+//          told `go`, reports its completions every 100 ms, stops when told.
 //   endurance  a worker under the continuous load of `npm run soak` (tasks await `latencyMs`, flagged ones fail their
 //          first attempt) until told to stop; reports its completions every second and a resource sample every
 //          `sampleSeconds` (RSS, heap, event-loop delay, open handles).
@@ -232,6 +234,25 @@ async function soak() {
   const peakRss = peakRssBytes();
   await worker.stop();
   return { batches, peakRss };
+}
+
+async function share() {
+  const worker = makeWorker({ latencyMs: config.latencyMs, concurrency: config.concurrency });
+  let completed = 0;
+  worker.events.on('taskEnd', (record) => {
+    if (record.outcome === 'completed') completed++;
+  });
+  const next = () => new Promise((resolve) => process.once('message', resolve));
+  await send({ type: 'ready' });
+  await next();
+  const cpu0 = process.cpuUsage();
+  await worker.start();
+  const counter = setInterval(() => void send({ type: 'count', completed }), 100);
+  await next();
+  clearInterval(counter);
+  const cpu = process.cpuUsage(cpu0);
+  await worker.stop();
+  return { completed, cpuMicros: cpu.user + cpu.system, peakRss: peakRssBytes() };
 }
 
 async function endurance() {

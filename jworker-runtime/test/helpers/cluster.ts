@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,8 +40,11 @@ export interface ClusterNode {
 /** Starts the cluster. Call `close()` when done (also registered to run at process exit). */
 export async function startCluster(options: { size?: number } = {}) {
   const size = options.size ?? 3;
+  removeAbandoned();
   const slot = await freeSlot(size);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'jworker-cluster-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), PREFIX));
+  // Whose cluster this is: a run killed before its cleanup (SIGKILL, a CI timeout) leaves nodes that the next run removes.
+  writeFileSync(path.join(dir, 'owner'), String(process.pid));
   const uid = Number(execFileSync('id', ['-u', 'rabbitmq'], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', 'rabbitmq'], { encoding: 'utf8' }).trim());
   writeFileSync(path.join(dir, 'enabled_plugins'), '[].\n');
@@ -77,6 +80,12 @@ export async function startCluster(options: { size?: number } = {}) {
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', removeAll);
+  // An interrupted run (Ctrl-C, a CI timeout's SIGTERM) skips 'exit' handlers: remove the nodes, then die as asked.
+  const onSignal = (signal: NodeJS.Signals) => {
+    removeAll();
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
 
   /** Runs rabbitmqctl (or another CLI tool) as the rabbitmq user; resolves with its stdout. */
   async function cli(tool: string, node: ClusterNode, ...args: string[]): Promise<string> {
@@ -151,8 +160,46 @@ export async function startCluster(options: { size?: number } = {}) {
       if (!pid) throw new Error(`${node.node} has no pid file: not running?`);
       process.kill(pid, 'SIGKILL');
     },
+    /** Stops a node gracefully (the whole VM, as a service restart does) and waits until it exited. */
+    async stop(node: ClusterNode): Promise<void> {
+      const child = processes.get(node.name);
+      const exited = child && child.exitCode === null ? onceExit(child) : Promise.resolve();
+      await ctl(node, '-q', 'stop');
+      await exited;
+    },
     /** Starts a node killed or stopped before, and waits until it runs (it rejoins the cluster on its own). */
     boot,
+    /**
+     * Waits until stopping `node` would leave every quorum queue a majority (its members elsewhere caught up):
+     * what a rolling restart checks before taking the next node down.
+     */
+    async awaitNotQuorumCritical(node: ClusterNode, timeoutMs = 60_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          await cli('rabbitmq-queues', node, '-q', 'check_if_node_is_quorum_critical');
+          return;
+        } catch (error) {
+          if (Date.now() > deadline)
+            throw new Error(`${node.node} is still quorum-critical after ${timeoutMs} ms: ${(error as Error).message}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    },
+    /** Brings every node back: boots those whose VM is gone, starts RabbitMQ on the others (a no-op where it runs). */
+    async heal(): Promise<void> {
+      await Promise.all(
+        nodes.map(async (n) => {
+          const pid = beamPid(n);
+          if (pid === undefined || !alive(pid)) await boot(n);
+          else await ctl(n, '-q', 'start_app');
+        }),
+      );
+    },
+    /** The nodes RabbitMQ runs on now, as `via` sees them. */
+    async runningNodes(via: ClusterNode = first): Promise<string[]> {
+      return (JSON.parse(await ctl(via, '-q', 'cluster_status', '--formatter', 'json')) as { running_nodes: string[] }).running_nodes;
+    },
     /** Stops RabbitMQ on a node, keeping its VM (quick to start again with `startApp`). */
     stopApp: (node: ClusterNode) => ctl(node, '-q', 'stop_app').then(() => {}),
     startApp: (node: ClusterNode) => ctl(node, '-q', 'start_app').then(() => {}),
@@ -180,7 +227,7 @@ export async function startCluster(options: { size?: number } = {}) {
       closed ??= (async () => {
         killAll();
         await Promise.all([...processes.values()].map((child) => (child.exitCode === null ? onceExit(child) : undefined)));
-        process.removeListener('exit', removeAll);
+        process.removeListener('exit', removeAll).removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
         rmSync(dir, { recursive: true, force: true });
       })();
       return closed;
@@ -202,6 +249,28 @@ export async function startCluster(options: { size?: number } = {}) {
 }
 
 export type Cluster = Awaited<ReturnType<typeof startCluster>>;
+
+const PREFIX = 'jworker-cluster-';
+
+/** Kills the nodes and removes the folders of clusters whose owner process is gone. */
+function removeAbandoned(): void {
+  for (const name of readdirSync(os.tmpdir())) {
+    if (!name.startsWith(PREFIX)) continue;
+    const dir = path.join(os.tmpdir(), name);
+    try {
+      const owner = Number(readFileSync(path.join(dir, 'owner'), 'utf8'));
+      if (alive(owner)) continue;
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (!entry.isDirectory()) continue;
+        const pidFile = path.join(dir, entry.name, 'pid');
+        if (existsSync(pidFile)) killQuietly(Number(readFileSync(pidFile, 'utf8').trim()));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Not ours, or already gone.
+    }
+  }
+}
 
 /** Node names and ports no other cluster on this machine uses (another checkout may run the suite at the same time). */
 async function freeSlot(size: number): Promise<{ names: string[]; basePort: number }> {
@@ -239,6 +308,15 @@ function killQuietly(pid: number): void {
     process.kill(pid, 'SIGKILL');
   } catch {
     // Already gone.
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
