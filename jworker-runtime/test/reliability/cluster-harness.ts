@@ -86,6 +86,7 @@ export async function clusterScenario(t: ExecutionContext, cluster: Cluster, env
             'name',
             'type',
             'leader',
+            'messages',
             'messages_ready',
             'messages_unacknowledged',
             'consumers',
