@@ -6,6 +6,7 @@
 // Run it alone: `flock /tmp/jworker-bench.lock npm run bench:scaling`.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { parseFlags } from './lib/args.mjs';
 import { openBroker, uniqueQueue } from './lib/broker.mjs';
 import { runConsumer } from './lib/child.mjs';
 import { snapshotRuntime } from './lib/runtime.mjs';
@@ -27,7 +28,7 @@ const HELP = `npm run bench:scaling -- [flags]
   --concurrency N   WORKER_CONCURRENCY of each process (default ${DEFAULTS.concurrency})
   --amqp-url URL    broker (default AMQP_URL or amqp://guest:guest@127.0.0.1:5672)`;
 
-const opts = parseFlags(process.argv.slice(2));
+const { options: opts } = parseFlags(process.argv.slice(2), DEFAULTS, HELP, 'bench:scaling');
 const log = (line) => process.stderr.write(`${line}\n`);
 const counts = opts.processes.split(',').map(Number);
 const runtime = snapshotRuntime('jworker-runtime/dist', 'scaling');
@@ -146,30 +147,6 @@ function cpuTimes() {
   } catch {
     return { total: Number.NaN, idle: Number.NaN };
   }
-}
-
-function parseFlags(argv) {
-  const options = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    if (arg === '--help' || arg === '-h') {
-      console.log(HELP);
-      process.exit(0);
-    }
-    let value;
-    const eq = arg.indexOf('=');
-    if (eq >= 0) {
-      value = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    } else value = argv[++i];
-    const key = arg.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (!arg.startsWith('--') || !(key in DEFAULTS) || value === undefined) {
-      console.error(`bench:scaling: bad flag ${JSON.stringify(arg)}\n\n${HELP}`);
-      process.exit(2);
-    }
-    options[key] = typeof DEFAULTS[key] === 'number' ? Number(value) : value;
-  }
-  return options;
 }
 
 function fmt(value, digits) {

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseFlags } from './lib/args.mjs';
 import { openBroker, retryPolicy, uniqueQueue } from './lib/broker.mjs';
 import { runConsumer } from './lib/child.mjs';
 import { snapshotRuntime } from './lib/runtime.mjs';
@@ -43,7 +44,7 @@ const HELP = `npm run soak -- [flags]
   --from FILE         no run: the verdict, CSV and plot again from an earlier run's JSON
   --amqp-url URL      broker (default AMQP_URL or amqp://guest:guest@127.0.0.1:5672)`;
 
-const opts = parseFlags(process.argv.slice(2));
+const { options: opts } = parseFlags(process.argv.slice(2), DEFAULTS, HELP, 'soak');
 const log = (line) => process.stderr.write(`${line}\n`);
 const MB = 1024 * 1024;
 
@@ -161,15 +162,15 @@ function summarize({ published, unconfirmed, finals, seconds, samples: samplesBy
   const perWorker = samplesByWorker.map((samples, i) => {
     const w = { samples };
     const half = w.samples.slice(Math.floor(w.samples.length / 2));
-    const fit = (key) => {
+    const fitLine = (key) => {
       const { slope, intercept } = linearFit(
         half.map((s) => s.seconds / 3600),
         half.map((s) => s[key] / MB),
       );
       return { slopeMbPerHour: slope, atStart: intercept + slope * (half[0]?.seconds / 3600) };
     };
-    const rss = fit('rss');
-    const heap = fit('heapUsed');
+    const rss = fitLine('rss');
+    const heap = fitLine('heapUsed');
     const handles = w.samples.map((s) => s.handles);
     const firstHalf = w.samples.slice(0, Math.floor(w.samples.length / 2)).map((s) => s.handles);
     const p99s = w.samples.map((s) => s.loopDelayMs.p99).filter((v) => v !== undefined);
@@ -267,37 +268,6 @@ function write(result, samplesByWorker) {
   console.log(result.verdict.text);
   console.log(`verdict: ${result.verdict.flat ? 'no growth' : 'GROWTH'} (a line fitted through the second half of the samples)`);
   console.log(`samples: ${stem}.json, ${stem}.csv; plot: ${stem}.svg${opts.svg ? ` and ${opts.svg}` : ''}`);
-}
-
-function parseFlags(argv) {
-  const options = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    if (arg === '--help' || arg === '-h') {
-      console.log(HELP);
-      process.exit(0);
-    }
-    let value;
-    const eq = arg.indexOf('=');
-    if (eq >= 0) {
-      value = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    } else value = argv[++i];
-    const key = arg.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (!arg.startsWith('--') || !(key in DEFAULTS)) exit(`unknown flag ${JSON.stringify(arg)}`);
-    if (value === undefined) exit(`${arg} needs a value`);
-    if (typeof DEFAULTS[key] === 'number') {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n <= 0) exit(`${arg}: expected a positive number, got ${JSON.stringify(value)}`);
-      options[key] = n;
-    } else options[key] = value;
-  }
-  return options;
-}
-
-function exit(message) {
-  console.error(`soak: ${message}\n\n${HELP}`);
-  process.exit(2);
 }
 
 function sleep(ms) {
