@@ -20,6 +20,11 @@ export function clusterUnavailable(): string | undefined {
   if (!existsSync(path.join(BIN, 'rabbitmq-server'))) return `no rabbitmq-server in ${BIN} (set JWORKER_RABBITMQ_BIN)`;
   if (process.getuid?.() !== 0) return 'not root: the nodes run as the rabbitmq user, which needs root to switch to';
   try {
+    execFileSync('setpriv', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return 'no setpriv (util-linux) to run the nodes as the rabbitmq user';
+  }
+  try {
     execFileSync('id', ['-u', 'rabbitmq'], { stdio: 'ignore' });
   } catch {
     return 'no rabbitmq user';
