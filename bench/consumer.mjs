@@ -305,7 +305,7 @@ async function endurance() {
 }
 
 const drains = { raw: drainRaw, rawfail5: drainRaw };
-const modes = { drain: () => (drains[config.variant] ?? drainWorker)(config.variant), serve, probe, soak, endurance };
+const modes = { drain: () => (drains[config.variant] ?? drainWorker)(config.variant), serve, probe, soak, share, endurance };
 try {
   const result = await modes[config.mode]();
   await send({ type: 'result', result });
