@@ -29,6 +29,7 @@ export function soakSvg(samplesByWorker, title) {
   const plotWidth = WIDTH - LEFT - RIGHT;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
     `<text x="${LEFT}" y="20" font-size="13">${escapeXml(title)}</text>`,
   ];
