@@ -94,14 +94,18 @@ clusterTest(title("cluster: loss of the node holding the work queue's quorum lea
   // while they wait, and for a new leader to be elected before they expire.
   await ledger.send(Array.from({ length: total }, (_, n) => ({ n, failAttempts: n % 2, sleepMs: 5 })));
   const sentAt = Date.now();
+  // The last count before the kill: right after it, the queue's figures are unavailable until a new leader is elected.
+  let waitingInRetry = 0;
   await waitFor(
     'the retry queue to hold a quarter of the tasks',
-    async () => (await readyCount(cluster, `${queue}.retry.8000`)) >= total / 4,
+    async () => {
+      waitingInRetry = await readyCount(cluster, `${queue}.retry.8000`);
+      return waitingInRetry >= total / 4;
+    },
     60_000,
   );
   const killedAt = Date.now();
   cluster.kill(leader);
-  const waitingInRetry = await readyCount(cluster, `${queue}.retry.8000`);
   const back = cluster.boot(leader);
   try {
     const tally = await ledger.settled(120_000);
@@ -111,7 +115,7 @@ clusterTest(title("cluster: loss of the node holding the work queue's quorum lea
       ...tally,
       killed: leader.node,
       newLeader: newLeader.node,
-      waitingInRetryAfterKill: waitingInRetry,
+      waitingInRetryAtKill: waitingInRetry,
       killedSecondsAfterSend: Math.round((killedAt - sentAt) / 100) / 10,
       ...stallFigures(ledger.arrivals(), killedAt),
     };
