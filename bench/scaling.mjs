@@ -63,10 +63,6 @@ async function measure(n) {
     const completed = new Array(n).fill(0);
     const children = [];
     for (let i = 0; i < n; i++) {
-      let ready;
-      const isReady = new Promise((resolve) => {
-        ready = resolve;
-      });
       const config = {
         mode: 'share',
         runtime: runtime.entry,
@@ -78,11 +74,10 @@ async function measure(n) {
       };
       const child = runConsumer(config, {
         onMessage: (message) => {
-          if (message.type === 'ready') ready();
-          else if (message.type === 'count') completed[i] = message.completed;
+          if (message.type === 'count') completed[i] = message.completed;
         },
       });
-      children.push({ ...child, ready: Promise.race([isReady, child.promise]) });
+      children.push(child);
     }
     await Promise.all(children.map((c) => c.ready));
     const cpu0 = cpuTimes();

@@ -95,10 +95,6 @@ async function live() {
 
   function startWorker(index) {
     const samples = [];
-    let ready;
-    const isReady = new Promise((resolve) => {
-      ready = resolve;
-    });
     completedBy[index] = 0;
     const config = {
       mode: 'endurance',
@@ -111,11 +107,10 @@ async function live() {
       retryDelay: opts.retryDelay,
       sampleSeconds: opts.sampleSeconds,
     };
-    const { child, promise } = runConsumer(config, {
+    const { child, promise, ready } = runConsumer(config, {
       timeoutMs: (opts.minutes + 5) * 60_000,
       onMessage: (message) => {
-        if (message.type === 'ready') ready();
-        else if (message.type === 'count') completedBy[index] = message.completed;
+        if (message.type === 'count') completedBy[index] = message.completed;
         else if (message.type === 'sample') {
           samples.push(message.sample);
           const s = message.sample;
@@ -125,7 +120,7 @@ async function live() {
         }
       },
     });
-    return { child, promise, samples, ready: Promise.race([isReady, promise]) };
+    return { child, promise, samples, ready };
   }
 
   function completed() {
