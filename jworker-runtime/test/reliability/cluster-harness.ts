@@ -45,6 +45,8 @@ export interface ClusterScenario {
   spawn(urls: readonly string[]): WorkerProcess;
   /** Worker output tails and the scenario's queues on each node, for a failure message. */
   explain(): Promise<string>;
+  /** Runs `body`; when it fails, logs {@link explain} before failing. */
+  explaining(body: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function clusterScenario(t: ExecutionContext, cluster: Cluster, env
     for (const spec of specs) await channel.deleteQueue(spec.name).catch(() => {});
     await connection.close().catch(() => {});
   });
-  return {
+  const scenario: ClusterScenario = {
     queue,
     ledger,
     workers,
@@ -74,6 +76,14 @@ export async function clusterScenario(t: ExecutionContext, cluster: Cluster, env
       const worker = spawnWorker({ AMQP_URL: urls.join(','), WORKER_QUEUE: queue, LOG_LEVEL: 'info', ...env }, 'reliable');
       workers.push(worker);
       return worker;
+    },
+    async explaining(body) {
+      try {
+        await body();
+      } catch (error) {
+        t.log(await scenario.explain());
+        throw error;
+      }
     },
     async explain() {
       const lines: string[] = [`tally: ${JSON.stringify(ledger.tally())}`];
@@ -109,6 +119,7 @@ export async function clusterScenario(t: ExecutionContext, cluster: Cluster, env
       return lines.join('\n');
     },
   };
+  return scenario;
 }
 
 /** Waits for the worker to log `consuming from` again after `since` (ms since the epoch); resolves with that time. */
@@ -136,7 +147,12 @@ export function stallFigures(arrivals: readonly number[], since: number): { long
     if (gap > 1000) recoveredAt = at;
     previous = at;
   }
-  return { longestStallMs: longest, recoverySeconds: Math.round((recoveredAt - since) / 100) / 10 };
+  return { longestStallMs: longest, recoverySeconds: secondsBetween(since, recoveredAt) };
+}
+
+/** Seconds from `from` to `to` (ms since the epoch), to a tenth. */
+export function secondsBetween(from: number, to: number): number {
+  return Math.round((to - from) / 100) / 10;
 }
 
 /** Rotations of the node list: worker i connects to node i first. */
