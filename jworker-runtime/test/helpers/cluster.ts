@@ -1,9 +1,9 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { alive, freeSlot, killQuietly, PREFIX, removeAbandoned } from './cluster-host.js';
 
 // A throwaway 3-node RabbitMQ cluster on this machine, beside the shared broker on 5672 (which it never touches):
 // nodes c1..c3@localhost with their own AMQP and distribution ports and their own data and log folders under a temp
@@ -50,8 +50,6 @@ export async function startCluster(options: { size?: number } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), PREFIX));
   // Whose cluster this is: a run killed before its cleanup (SIGKILL, a CI timeout) leaves nodes that the next run removes.
   writeFileSync(path.join(dir, 'owner'), String(process.pid));
-  const uid = Number(execFileSync('id', ['-u', 'rabbitmq'], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', 'rabbitmq'], { encoding: 'utf8' }).trim());
   writeFileSync(path.join(dir, 'enabled_plugins'), '[].\n');
   writeFileSync(path.join(dir, 'rabbitmq-env.conf'), '');
   const nodes: ClusterNode[] = Array.from({ length: size }, (_, i) => {
@@ -64,7 +62,7 @@ export async function startCluster(options: { size?: number } = {}) {
     // Its own config file: /etc/rabbitmq/rabbitmq.conf binds 5672, which belongs to the shared broker.
     writeFileSync(path.join(dir, node.name, 'rabbitmq.conf'), `listeners.tcp.1 = 127.0.0.1:${node.port}\nloopback_users = none\n`);
   }
-  chownRecursive(dir, uid, gid);
+  execFileSync('chown', ['-R', 'rabbitmq:rabbitmq', dir]);
   const processes = new Map<string, ChildProcess>();
   const beamPid = (node: ClusterNode): number | undefined => {
     try {
@@ -254,76 +252,6 @@ export async function startCluster(options: { size?: number } = {}) {
 }
 
 export type Cluster = Awaited<ReturnType<typeof startCluster>>;
-
-const PREFIX = 'jworker-cluster-';
-
-/** Kills the nodes and removes the folders of clusters whose owner process is gone. */
-function removeAbandoned(): void {
-  for (const name of readdirSync(os.tmpdir())) {
-    if (!name.startsWith(PREFIX)) continue;
-    const dir = path.join(os.tmpdir(), name);
-    try {
-      const owner = Number(readFileSync(path.join(dir, 'owner'), 'utf8'));
-      if (alive(owner)) continue;
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        if (!entry.isDirectory()) continue;
-        const pidFile = path.join(dir, entry.name, 'pid');
-        if (existsSync(pidFile)) killQuietly(Number(readFileSync(pidFile, 'utf8').trim()));
-      }
-      rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // Not ours, or already gone.
-    }
-  }
-}
-
-/** Node names and ports no other cluster on this machine uses (another checkout may run the suite at the same time). */
-async function freeSlot(size: number): Promise<{ names: string[]; basePort: number }> {
-  let registered = '';
-  try {
-    registered = execFileSync('epmd', ['-names'], { encoding: 'utf8' });
-  } catch {
-    // epmd not running yet: no names are taken.
-  }
-  for (let k = 0; k < 20; k++) {
-    const names = Array.from({ length: size }, (_, i) => (k === 0 ? `c${i + 1}` : `c${i + 1}-${k}`));
-    const basePort = 5701 + 10 * k;
-    const ports = Array.from({ length: size }, (_, i) => [basePort + i, basePort + i + 20_000, basePort + i + 30_000]).flat();
-    if (names.some((n) => new RegExp(`name ${n} at`).test(registered))) continue;
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return { names, basePort };
-  }
-  throw new Error('no free node names and ports for a test cluster (5701..5891 and their distribution ports are taken)');
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-function chownRecursive(dir: string, uid: number, gid: number): void {
-  execFileSync('chown', ['-R', `${uid}:${gid}`, dir]);
-  chownSync(dir, uid, gid);
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function onceExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
