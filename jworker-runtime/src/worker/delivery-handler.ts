@@ -213,9 +213,13 @@ export class DeliveryHandler<TTask, TResult> {
     } catch (error) {
       recorded = 'unrecorded';
       if (!(error instanceof MissingQueueError)) {
+        // A publish the broker refused (nacked: a quorum queue between leaders in a rolling restart) leaves the channel
+        // open: unacked, the delivery would hold a prefetch slot until the connection drops. Give it back now; a quorum
+        // queue's delivery limit ends the loop if the refusal lasts. Where the channel closed, the broker does it.
+        delivery.requeue();
         this.#logger.warn(
           { taskId, attempt, err: error },
-          'could not record the outcome of task %s (the channel closed); the broker will deliver it again',
+          'could not record the outcome of task %s (the channel closed or the broker refused a publish); it goes back to its queue',
           taskId,
         );
       }
