@@ -1,4 +1,6 @@
 import test from 'ava';
+import { nextDelayHop } from '../src/wire/delay.js';
+import { queueNames } from '../src/wire/names.js';
 import { waitFor } from './helpers/broker.js';
 import { startSample } from './helpers/worker.js';
 
@@ -25,4 +27,22 @@ test('a reply the broker refuses sends the task back to its queue instead of hol
   const runs = worker.attempts.filter((a) => a.taskId === 'refused');
   t.true(runs.length >= 2, `the refused task was delivered again (${runs.length} runs)`);
   t.true(runs.slice(1).every((a) => a.redelivered));
+});
+
+test('a delay bucket that refuses the copy sends the task back to its queue instead of holding a prefetch slot', async (t) => {
+  const { queue, worker, broker, client } = await startSample(t, { concurrency: 1, deliveryLimit: 3 });
+  // The bucket of a one-hour delay (2^21 ms), made to refuse every publish before the worker first needs it.
+  const bucket = queueNames(queue).delay(nextDelayHop(3_600_000).bucketMs);
+  await broker.channel.assertQueue(bucket, { durable: false, arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' } });
+  t.teardown(async () => {
+    await broker.channel.deleteQueue(bucket).catch(() => {});
+  });
+  await client.enqueue(queue, { action: 'echo', value: 'later' }, { delayMs: 3_600_000, taskId: 'later' });
+  // With one slot, the next task completes only if the refused one gave its slot back.
+  t.deepEqual(await client.call(queue, { action: 'echo', value: 'next' }, { timeoutMs: 20_000 }), { echoed: 'next', attempt: 1 });
+  await waitFor('the refused task in <queue>.dead', async () => (await broker.count(`${queue}.dead`)).messageCount === 1, 20_000);
+  t.false(
+    worker.attempts.some((a) => a.taskId === 'later'),
+    'it never ran before its time',
+  );
 });

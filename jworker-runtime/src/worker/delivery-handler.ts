@@ -143,7 +143,7 @@ export class DeliveryHandler<TTask, TResult> {
 
   /**
    * Sends a task whose time has not come on to its next delay bucket and acks it, without running it and without a
-   * task event; if that fails (the channel closed), the broker delivers it again.
+   * task event; if that fails (the channel closed, or the bucket refused the copy), the task goes back to its queue.
    */
   async #sendOn(delivery: Delivery, notBefore: number): Promise<void> {
     const { properties, content } = delivery.message;
@@ -154,7 +154,13 @@ export class DeliveryHandler<TTask, TResult> {
       if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, notBefore, waitMs: notBefore - Date.now() }, 'task delayed');
     } catch (error) {
       if (!(error instanceof MissingQueueError)) {
-        this.#logger.warn({ taskId, err: error }, 'could not delay task %s (the channel closed); the broker will deliver it again', taskId);
+        // As with an outcome: a refused publish leaves the channel open, so give the delivery back now.
+        delivery.requeue();
+        this.#logger.warn(
+          { taskId, err: error },
+          'could not delay task %s (the channel closed or the broker refused a publish); it goes back to its queue',
+          taskId,
+        );
       }
     } finally {
       this.#inFlight.leave();
