@@ -31,6 +31,7 @@ test('TaskStatus and TaskEventInput match the TaskEvent type field for field', (
     message: 'String',
     result: 'JSON',
     error: 'String',
+    traceId: 'String',
     timestamp: 'String!',
   };
   const input = schema.getType('TaskEventInput') as GraphQLInputObjectType;

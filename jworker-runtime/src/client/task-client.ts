@@ -7,6 +7,8 @@ import type { TlsOptions } from '../config/options.js';
 import { ConfigError, TaskFailedError } from '../errors/worker-error.js';
 import { createLogger } from '../log/logger.js';
 import { maskCredentials } from '../log/mask.js';
+import { tracedPublish } from '../tracing/publish-span.js';
+import { hiddenTracerProvider } from '../tracing/registration.js';
 import { connect } from '../transport/connection.js';
 import { DIRECT_REPLY_TO, type TaskReply } from '../wire/reply.js';
 
@@ -119,6 +121,8 @@ export class TaskClient {
       },
     });
     this.#wrapper.on('error', (error: Error) => logger.warn({ error: maskCredentials(error.message) }, 'task client channel error'));
+    const hidden = hiddenTracerProvider();
+    if (hidden) logger.warn(hidden);
   }
 
   /**
@@ -168,6 +172,19 @@ export class TaskClient {
     const body = JSON.stringify(task);
     if (body === undefined) throw new TypeError(`the task for ${queue} cannot be sent as JSON (got ${typeof task})`);
     const content = Buffer.from(body);
+    // The PRODUCER span covers the publish until the broker's confirm; its context travels in the headers.
+    await tracedPublish(queue, taskId, options.headers, (headers) => this.#send(queue, taskId, content, headers, replyTo));
+    return taskId;
+  }
+
+  /** Publishes until confirmed, again after a reconnect, up to the publish timeout. */
+  async #send(
+    queue: string,
+    taskId: string,
+    content: Buffer,
+    headers: Record<string, unknown> | undefined,
+    replyTo: string | undefined,
+  ): Promise<void> {
     const properties = {
       messageId: taskId,
       correlationId: taskId,
@@ -175,7 +192,7 @@ export class TaskClient {
       mandatory: true,
       contentType: 'application/json',
       timestamp: Math.floor(Date.now() / 1000),
-      ...(options.headers ? { headers: { ...options.headers } } : {}),
+      ...(headers ? { headers } : {}),
       ...(replyTo ? { replyTo } : {}),
     };
     const deadline = Date.now() + this.#publishTimeoutMs;
@@ -192,7 +209,6 @@ export class TaskClient {
     }
     // The broker sends basic.return before the confirm: a returned task was routed to no queue.
     if (this.#returned.delete(taskId)) throw new QueueNotFoundError(queue);
-    return taskId;
   }
 
   #onReply(message: ConsumeMessage | null): void {

@@ -4,6 +4,7 @@ import { isTaskValidationError, TaskTimeoutError, TaskValidationError, WorkerErr
 import { isoNow } from '../log/iso-clock.js';
 import { noopEventSink, type TaskEventSink } from '../progress/events.js';
 import { decideRetry, jitteredDelayMs, type RetryPolicy } from '../retry/backoff.js';
+import type { TraceIds } from '../tracing/process-span.js';
 import type { TaskEvent, TaskStatus } from '../wire/task-event.js';
 import { TaskAbort } from './task-abort.js';
 import type { TaskContext } from './task-context.js';
@@ -39,6 +40,8 @@ export interface AttemptInput {
    * (a BigInt, a cycle) fails the attempt for good, with a reason, instead of failing to record.
    */
   readonly serializeResult?: boolean;
+  /** The attempt's span, when it records: the task's log lines and progress events carry its ids. */
+  readonly trace?: TraceIds;
 }
 
 /** How one attempt ended: what is to be recorded (the {@link TaskOutcome} words, before they are made true). */
@@ -86,11 +89,12 @@ export async function runAttempt<TTask, TResult>(
   const maxAttempts = hooks.retry.maxAttempts;
   // With reporting off, no event objects are built at all.
   const reporting = sink !== noopEventSink;
+  const traced = input.trace === undefined ? undefined : { traceId: input.trace.trace_id };
   const emit = (status: TaskStatus, fields?: Partial<TaskEvent>): void => {
     const event: TaskEvent =
       fields === undefined
-        ? { taskId, workerType, queue, attempt, maxAttempts, status, timestamp: isoNow() }
-        : { taskId, workerType, queue, attempt, maxAttempts, status, ...fields, timestamp: isoNow() };
+        ? { taskId, workerType, queue, attempt, maxAttempts, status, ...traced, timestamp: isoNow() }
+        : { taskId, workerType, queue, attempt, maxAttempts, status, ...fields, ...traced, timestamp: isoNow() };
     sink.emit(event);
   };
 
@@ -114,7 +118,10 @@ export async function runAttempt<TTask, TResult>(
   // Created on first use: most tasks never log through their own logger, and a bunyan child costs an object copy.
   let logger: Logger | undefined;
   const taskLogger = (): Logger => {
-    logger ??= hooks.logger.child({ taskId, attempt, workerType }, true);
+    logger ??= hooks.logger.child(
+      input.trace === undefined ? { taskId, attempt, workerType } : { taskId, attempt, workerType, ...input.trace },
+      true,
+    );
     return logger;
   };
   const context: TaskContext = {

@@ -4,12 +4,13 @@ import type { ResolvedConfig } from '../config/normalize.js';
 import { errorMessage } from '../errors/message.js';
 import { isoNow } from '../log/iso-clock.js';
 import { redact } from '../log/mask.js';
+import { ProcessSpan, type SpanEnd } from '../tracing/process-span.js';
 import type { Delivery } from '../transport/delivery.js';
 import { HEADERS, parseAttemptHeader } from '../wire/headers.js';
 import { queueNames } from '../wire/names.js';
 import { replyPatterns, replyToProblem } from '../wire/reply.js';
 import { type AttemptHooks, type AttemptOutcome, runAttempt } from './attempt.js';
-import { decodeDelivery } from './decode.js';
+import { type Decoded, decodeDelivery } from './decode.js';
 import type { InFlight } from './in-flight.js';
 import { MissingQueueError, type RecordContext, recordOutcome, salvage } from './outcome.js';
 import { logOutcome } from './outcome-log.js';
@@ -118,10 +119,35 @@ export class DeliveryHandler<TTask, TResult> {
     const cfg = this.#cfg;
     const { properties, fields, content } = delivery.message;
     const decoded = decodeDelivery({ content, messageId: properties.messageId, headers: properties.headers }, cfg.maxMessageBytes);
+    const span = new ProcessSpan({
+      queue: cfg.queue,
+      taskId: decoded.taskId,
+      attempt: decoded.attempt,
+      maxAttempts: cfg.retry.maxAttempts,
+      workerType: this.#hooks.workerType,
+      headers: properties.headers,
+      routingKey: fields.routingKey,
+      deliveryTag: fields.deliveryTag,
+      redelivered: fields.redelivered,
+      bodySize: content.length,
+    });
+    try {
+      return await span.run(() => this.#attempt(delivery, decoded, span, startedAt));
+    } catch (error) {
+      span.end({ outcome: 'dead_lettered', reason: 'internal', error });
+      throw error;
+    }
+  }
+
+  /** One attempt inside its span: run it (or refuse the message), record the outcome, log the end line. */
+  async #attempt(delivery: Delivery, decoded: Decoded, span: ProcessSpan, startedAt: number): Promise<TaskRecord> {
+    const cfg = this.#cfg;
+    const { properties, fields, content } = delivery.message;
     const { taskId, attempt } = decoded;
     const requested = properties.replyTo as string | undefined;
     const replyProblem = requested ? replyToProblem(requested, cfg.queue, this.#replyAllowed) : undefined;
     const replyTo = replyProblem === undefined ? requested || undefined : undefined;
+    const trace = span.ids;
     // No event object and no debug line to build when nobody reads them (most tasks of most workers).
     if (this.#events.listenerCount('taskStart') > 0) this.#events.emit('taskStart', { taskId, attempt });
 
@@ -129,7 +155,7 @@ export class DeliveryHandler<TTask, TResult> {
     if (decoded.ok && replyProblem === undefined) {
       const abort = new TaskAbort();
       this.#inFlight.attemptStarted(abort);
-      if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, attempt, redelivered: fields.redelivered }, 'task started');
+      if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, attempt, redelivered: fields.redelivered, ...trace }, 'task started');
       try {
         outcome = await runAttempt(this.#hooks, {
           taskId,
@@ -138,6 +164,7 @@ export class DeliveryHandler<TTask, TResult> {
           payload: decoded.payload,
           controller: abort,
           serializeResult: replyTo !== undefined,
+          ...(trace === undefined ? {} : { trace }),
         });
       } finally {
         this.#inFlight.attemptEnded(abort);
@@ -153,6 +180,7 @@ export class DeliveryHandler<TTask, TResult> {
         maxAttempts: cfg.retry.maxAttempts,
         error: invalid.message,
         timestamp: isoNow(),
+        ...(trace === undefined ? {} : { traceId: trace.trace_id }),
       });
       outcome = { status: 'dead_lettered', error: Object.assign(new Error(invalid.message), { code: invalid.code }), reason: 'invalid' };
     }
@@ -164,7 +192,7 @@ export class DeliveryHandler<TTask, TResult> {
       recorded = 'unrecorded';
       if (!(error instanceof MissingQueueError)) {
         this.#logger.warn(
-          { taskId, attempt, err: error },
+          { taskId, attempt, err: error, ...trace },
           'could not record the outcome of task %s (the channel closed); the broker will deliver it again',
           taskId,
         );
@@ -175,7 +203,8 @@ export class DeliveryHandler<TTask, TResult> {
       outcome.status === 'dead_lettered'
         ? { taskId, attempt, outcome: recorded, reason: outcome.reason, durationMs }
         : { taskId, attempt, outcome: recorded, durationMs };
-    logOutcome(this.#logger, record, fields.redelivered, outcome, this.#record.text);
+    logOutcome(this.#logger, record, fields.redelivered, outcome, this.#record.text, trace);
+    span.end(spanEnd(recorded, outcome));
     return record;
   }
 
@@ -193,5 +222,23 @@ export class DeliveryHandler<TTask, TResult> {
     const outcome = await salvage(delivery, { taskId, attempt, content, properties }, error, this.#record);
     const durationMs = Math.round((performance.now() - startedAt) * 100) / 100;
     return { taskId, attempt, outcome, reason: 'internal', durationMs };
+  }
+}
+
+/** What the attempt's span records of its end: the recorded outcome, and the attempt's error and reason. */
+function spanEnd<TResult>(recorded: TaskOutcome, outcome: AttemptOutcome<TResult>): SpanEnd {
+  switch (outcome.status) {
+    case 'completed':
+      return { outcome: recorded };
+    case 'retried':
+      return { outcome: recorded, error: outcome.error, retryInMs: outcome.delayMs };
+    case 'dead_lettered':
+      return { outcome: recorded, error: outcome.error, reason: outcome.reason };
+    case 'abandoned':
+      return { outcome: recorded, error: outcome.error };
+    default: {
+      const exhaustive: never = outcome;
+      throw new Error(`unknown outcome ${String(exhaustive)}`);
+    }
   }
 }
