@@ -56,6 +56,28 @@ const named = (spans: ReadableSpan[], name: string) =>
     .sort((a, b) => Number(a.attributes['jworker.attempt'] ?? 0) - Number(b.attributes['jworker.attempt'] ?? 0));
 const parentOf = (span: ReadableSpan | undefined) => span?.parentSpanContext?.spanId;
 
+/** A trace as indented text (docs/observability.md shows one): name, kind, duration and jworker's attributes. */
+function render(spans: readonly ReadableSpan[]): string {
+  const kinds = ['internal', 'server', 'client', 'producer', 'consumer'];
+  const lines: string[] = [];
+  const walk = (parent: string | undefined, depth: number): void => {
+    const children = spans
+      .filter((span) => parentOf(span) === parent)
+      .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
+    for (const span of children) {
+      const ms = (span.duration[0] * 1e3 + span.duration[1] / 1e6).toFixed(1);
+      const tags = Object.entries(span.attributes)
+        .filter(([key]) => key.startsWith('jworker.') && key !== 'jworker.worker_type' && key !== 'jworker.max_attempts')
+        .map(([key, value]) => `${key.slice(8)}=${String(value)}`);
+      const status = span.status.code === SpanStatusCode.ERROR ? ` ERROR "${span.status.message}"` : '';
+      lines.push(`${'  '.repeat(depth)}${span.name} [${kinds[span.kind]}] ${ms} ms ${tags.join(' ')}${status}`.trimEnd());
+      walk(span.spanContext().spanId, depth + 1);
+    }
+  };
+  walk(undefined, 0);
+  return lines.join('\n');
+}
+
 test('a task called inside a span that fails once then succeeds: one trace, a producer span and a consumer span per attempt', async (t) => {
   const progress = await startProgressServer();
   t.teardown(() => progress.close());
@@ -74,6 +96,7 @@ test('a task called inside a span that fails once then succeeds: one trace, a pr
   const [producer] = named(spans, `send ${queue}`);
   const [first, second] = named(spans, `process ${queue}`);
   const user = named(spans, 'user work');
+  t.log(`the trace:\n${render(spans)}`);
 
   t.is(producer?.kind, SpanKind.PRODUCER);
   t.is(parentOf(producer), caller.spanContext().spanId, 'the producer span is a child of the caller’s span');

@@ -24,9 +24,25 @@ export const K8S_DEV_DEPENDENCIES = {
   '@kubernetes-models/keda': '^0.4.2',
 } as const;
 
+/**
+ * OpenTelemetry tracing (src/tracing.ts), started only when OTEL_* variables ask for it. The SDK packages are released
+ * together and the OTLP exporter pins its sdk-trace, core and resources exactly: the same versions here keep one copy
+ * of each. The API is listed with the range the SDK's peer dependency accepts, so that one copy of it is installed,
+ * the one jworker-runtime and prom-client resolve too: a second copy would not see the SDK registered through the first.
+ */
+export const TRACING_DEPENDENCIES = {
+  '@opentelemetry/api': '~1.10.0',
+  '@opentelemetry/context-async-hooks': '3.1.0',
+  '@opentelemetry/core': '3.1.0',
+  '@opentelemetry/exporter-trace-otlp-http': '0.301.0',
+  '@opentelemetry/resources': '3.1.0',
+  '@opentelemetry/sdk-trace': '3.1.0',
+} as const;
+
 /** Runtime dependencies of the generated worker besides jworker-runtime. */
 export const DEPENDENCIES = {
   zod: '^4.1.0',
+  ...TRACING_DEPENDENCIES,
 } as const;
 
 /** The Node.js versions a generated worker supports: engines, .nvmrc, CI matrix and the Docker image. */

@@ -23,7 +23,7 @@ export function tracedPublish<T>(
   const carrier = headers === undefined ? undefined : { ...headers };
   if (!span.isRecording()) {
     // Not sampled under a sampled-out parent: the decision still travels, so the consumer's spans follow it.
-    if (isSpanContextValid(span.spanContext())) return publish(injected(active, span, carrier));
+    if (isSpanContextValid(span.spanContext())) return publish(injected(trace.setSpan(active, span), carrier));
     return publish(carrier);
   }
   span.setAttributes({
@@ -34,13 +34,13 @@ export function tracedPublish<T>(
     [ATTR.routingKey]: queue,
     [ATTR.messageId]: taskId,
   });
-  return recorded(span, () => publish(injected(active, span, carrier)));
+  return recorded(span, () => publish(injected(trace.setSpan(active, span), carrier)));
 }
 
-/** The headers with the span's context written in by the registered propagator. */
-function injected(active: Context, span: Span, carrier: Record<string, unknown> | undefined): Record<string, unknown> {
+/** The headers with the context's span written in by the registered propagator. */
+function injected(traced: Context, carrier: Record<string, unknown> | undefined): Record<string, unknown> {
   const out = carrier ?? {};
-  propagation.inject(trace.setSpan(active, span), out, headerSetter);
+  propagation.inject(traced, out, headerSetter);
   return out;
 }
 
