@@ -36,12 +36,26 @@ export interface SpanEnd {
   readonly retryInMs?: number;
 }
 
+/** An attempt's span as the worker uses it: its ids when it records, running the attempt inside it, ending it. */
+export interface AttemptSpan {
+  readonly ids: TraceIds | undefined;
+  run<T>(fn: () => T): T;
+  end(end: SpanEnd): void;
+}
+
+/** No tracing in the process: nothing to extract, start, run inside or end. */
+export const UNTRACED: AttemptSpan = {
+  ids: undefined,
+  run: (fn) => fn(),
+  end() {},
+};
+
 /**
  * The CONSUMER span `process <queue>` of one attempt, whose parent is the producer's context read from the message
  * headers (retry copies, dead letters and replays keep them, so every attempt lands in the producer's trace).
  * `ids` is undefined when the span does not record (no SDK, or not sampled): then nothing else is paid for.
  */
-export class ProcessSpan {
+export class ProcessSpan implements AttemptSpan {
   readonly span: Span;
   readonly ids: TraceIds | undefined;
   /** The context to run the attempt in (user spans made inside `executeTask` become children of this one), if any. */

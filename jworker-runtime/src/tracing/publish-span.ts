@@ -1,6 +1,7 @@
 import { type Context, context, isSpanContextValid, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ATTR, jworkerTracer } from './attributes.js';
 import { headerSetter } from './carrier.js';
+import { tracingInactive } from './global.js';
 
 const tracer = jworkerTracer();
 
@@ -9,8 +10,9 @@ const PRODUCER = { kind: SpanKind.PRODUCER };
 /**
  * Runs `publish` inside a PRODUCER span `send <queue>` (child of the caller's active span) and gives it the message
  * headers with the span's context injected (W3C `traceparent`/`tracestate` with the default propagator). Without a
- * registered SDK the span neither records nor carries a context, and `headers` comes back as given: a plain function
- * (no extra promise) on that path, which every task of a user who does not trace takes.
+ * registered SDK the span neither records nor carries a context, and `headers` comes back as given; with no
+ * registration of the API at all, no span is even started: a plain function (no extra promise) on the path every task
+ * of a user who does not trace takes.
  */
 export function tracedPublish<T>(
   queue: string,
@@ -18,6 +20,7 @@ export function tracedPublish<T>(
   headers: Readonly<Record<string, unknown>> | undefined,
   publish: (headers: Record<string, unknown> | undefined) => Promise<T>,
 ): Promise<T> {
+  if (tracingInactive()) return publish(headers === undefined ? undefined : { ...headers });
   const active = context.active();
   const span = tracer.startSpan(`send ${queue}`, PRODUCER, active);
   const carrier = headers === undefined ? undefined : { ...headers };

@@ -1,7 +1,5 @@
 import { trace } from '@opentelemetry/api';
-
-/** Where every copy of `@opentelemetry/api` 1.x keeps what an SDK registered (the API's own key). */
-const GLOBAL_KEY = Symbol.for('opentelemetry.js.api.1');
+import { registeredApi } from './global.js';
 
 /**
  * Says why the runtime cannot see a tracer provider an SDK registered, or undefined when it can (or none is
@@ -10,7 +8,7 @@ const GLOBAL_KEY = Symbol.for('opentelemetry.js.api.1');
  * that copy, and a runtime resolving a newer one would trace nothing, silently.
  */
 export function hiddenTracerProvider(): string | undefined {
-  const registered = (globalThis as Record<symbol, { version?: string; trace?: unknown } | undefined>)[GLOBAL_KEY];
+  const registered = registeredApi();
   if (registered?.trace === undefined || trace.getTracerProvider() === registered.trace) return undefined;
   return (
     `an OpenTelemetry tracer provider is registered through @opentelemetry/api ${registered.version ?? '(unknown version)'}, ` +
