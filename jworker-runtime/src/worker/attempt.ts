@@ -41,7 +41,7 @@ export interface AttemptInput {
    */
   readonly serializeResult?: boolean;
   /** The attempt's span, when it records: the task's log lines and progress events carry its ids. */
-  readonly trace?: TraceIds;
+  readonly trace?: TraceIds | undefined;
 }
 
 /** How one attempt ended: what is to be recorded (the {@link TaskOutcome} words, before they are made true). */

@@ -169,7 +169,7 @@ export class DeliveryHandler<TTask, TResult> {
           payload: decoded.payload,
           controller: abort,
           serializeResult: replyTo !== undefined,
-          ...(trace === undefined ? {} : { trace }),
+          trace,
         });
       } finally {
         this.#inFlight.attemptEnded(abort);
