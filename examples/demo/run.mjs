@@ -3,15 +3,16 @@
 // 1. checks that RabbitMQ answers at AMQP_URL (default amqp://localhost:5672), or says how to fix it;
 // 2. starts a small GraphQL endpoint that prints the progress events workers report to it;
 // 3. starts examples/demo/worker.mjs as a child process on a fresh queue (GRAPHQL_URL points at the endpoint);
-// 4. calls it with TaskClient: a success with progress, a transient failure retried with backoff, and a
-//    permanent failure that ends in the dead-letter queue;
+// 4. calls it with TaskClient: a success with progress, a transient failure retried with backoff, a
+//    permanent failure that ends in the dead-letter queue, a task delayed by 2 s and a delayed task cancelled
+//    before its time;
 // 5. shows the dead letter, stops the worker with SIGTERM, prints a summary and deletes its queues.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import amqplib from 'amqplib';
-import { HEADERS, queueNames, retryDelayMs, TaskClient, TaskFailedError } from 'jworker-runtime';
+import { HEADERS, queueNames, retryDelayMs, TaskCancelledError, TaskClient, TaskFailedError } from 'jworker-runtime';
 
 const AMQP_URL = process.env.AMQP_URL?.trim() || 'amqp://localhost:5672';
 const QUEUE = `demo.thumbnails-${randomUUID().slice(0, 8)}`;
@@ -24,6 +25,10 @@ const TASKS = [
   { label: 'dog.jpg (fails twice)', task: { image: 'dog.jpg', failFirst: 2 }, expect: 'completed', attempts: 3 },
   { label: 'broken.gif', task: { image: 'broken.gif' }, expect: 'dead-lettered', attempts: 1 },
   { label: 'bird.png', task: { image: 'bird.png' }, expect: 'completed', attempts: 1 },
+  // Waits 2 s on the broker (in a delay bucket), then runs.
+  { label: 'owl.png (in 2 s)', task: { image: 'owl.png' }, expect: 'completed', attempts: 1, delayMs: 2000 },
+  // Would run in 3 s, but is cancelled first: it never runs, and its call() rejects with TaskCancelledError.
+  { label: 'fox.png (cancelled)', task: { image: 'fox.png' }, expect: 'cancelled', attempts: 0, delayMs: 3000, cancel: true },
 ];
 
 const dim = (text) => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[0m` : text);
@@ -193,9 +198,13 @@ async function main() {
         labels.set(taskId, spec.label);
         const t0 = performance.now();
         try {
-          const result = await client.call(QUEUE, spec.task, { taskId });
+          const call = client.call(QUEUE, spec.task, { taskId, ...(spec.delayMs ? { delayMs: spec.delayMs } : {}) });
+          if (spec.cancel) await client.cancel(QUEUE, taskId);
+          const result = await call;
+          if (spec.delayMs && performance.now() - t0 < spec.delayMs) problems.push(`${spec.label}: ran before its delay`);
           return { spec, taskId, ms: performance.now() - t0, outcome: 'completed', attempts: result.attempts, detail: result.thumbnail };
         } catch (error) {
+          if (error instanceof TaskCancelledError) return { spec, taskId, ms: performance.now() - t0, outcome: 'cancelled', error };
           if (!(error instanceof TaskFailedError)) throw error;
           return { spec, taskId, ms: performance.now() - t0, outcome: 'failed', error };
         }
@@ -218,6 +227,11 @@ async function main() {
         rows.push([r.spec.label, outcome, String(r.attempts), `${Math.round(r.ms)} ms`, r.detail]);
         if (r.spec.expect !== 'completed') problems.push(`${r.spec.label}: expected ${r.spec.expect}, got completed`);
         if (r.attempts !== r.spec.attempts) problems.push(`${r.spec.label}: expected ${r.spec.attempts} attempts, got ${r.attempts}`);
+        continue;
+      }
+      if (r.outcome === 'cancelled') {
+        rows.push([r.spec.label, 'cancelled', '0', `${Math.round(r.ms)} ms`, `${r.error.code}: ${r.error.message}`]);
+        if (r.spec.expect !== 'cancelled') problems.push(`${r.spec.label}: expected ${r.spec.expect}, got cancelled`);
         continue;
       }
       const dead = deadLetters.get(r.taskId);
@@ -249,7 +263,11 @@ async function main() {
     channel.on('error', () => {});
     const retryQueues = [];
     for (let attempt = 1; attempt < RETRY.maxAttempts; attempt++) retryQueues.push(names.retry(retryDelayMs(RETRY, attempt)));
-    for (const name of [names.work, names.dead, ...new Set(retryQueues)]) await channel.deleteQueue(name).catch(() => {});
+    // Delay buckets are powers of two from 128 ms; deleting one that was never declared is harmless.
+    const delayQueues = Array.from({ length: 25 }, (_, k) => names.delay(2 ** (k + 7)));
+    for (const name of [names.work, names.dead, names.cancel, ...new Set(retryQueues), ...delayQueues]) {
+      await channel.deleteQueue(name).catch(() => {});
+    }
     await admin.close().catch(() => {});
     endpoint.server.close();
   }

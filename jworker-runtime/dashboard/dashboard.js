@@ -141,7 +141,7 @@ function renderQueues(overview) {
         el('th', { scope: 'row' }, row.queue, row.problem ? el('span', { class: 'problem' }, ` (${row.problem})`) : ''),
         el('td', { class: 'num' }, show(row.ready)),
         el('td', { class: 'num' }, show(row.retry)),
-        el('td', { class: 'num', title: 'not available in this version' }, show(row.delayed)),
+        el('td', { class: 'num' }, show(row.delayed)),
         el('td', { class: row.dead ? 'num alert' : 'num' }, show(row.dead)),
         el('td', { class: row.consumers === 0 ? 'num alert' : 'num' }, show(row.consumers)),
         el('td', { class: 'num' }, fixed(rate?.completed ?? 0)),
@@ -417,7 +417,7 @@ $('enqueue-form').addEventListener('submit', async (event) => {
   }
 });
 
-// ---- Cancel (shown disabled until the server can cancel: see CAPABILITIES in src/cli/dashboard/api.ts) -------------
+// ---- Cancel (enabled when the server can cancel: see CAPABILITIES in src/cli/dashboard/api.ts) ----------------------
 
 function enableCancel(enabled) {
   for (const control of $('cancel-form').elements) control.disabled = !enabled;
@@ -430,7 +430,7 @@ $('cancel-form').addEventListener('submit', async (event) => {
   if (!taskId) return;
   try {
     const result = await api('/api/cancel', { queue: $('enqueue-queue').value, taskId });
-    log(`Cancelled ${plural(result.cancelled, 'task')} with task id ${taskId}.`);
+    log(`Cancel sent for task ${result.taskId} on ${result.queue}: it will not start, and stops if it is running.`);
   } catch (error) {
     log(error.message, 'error');
   }

@@ -10,8 +10,11 @@ export type { LogLevel, ProgressOptions, RetryOptions, TlsOptions, WorkerConfig 
 export type { WorkerErrorOptions } from './errors/index.js';
 export {
   ConfigError,
+  isTaskCancelledError,
   isTaskValidationError,
   isWorkerError,
+  retryAfterMs,
+  TaskCancelledError,
   TaskFailedError,
   TaskTimeoutError,
   TaskValidationError,

@@ -45,6 +45,7 @@ test('enqueue takes inline JSON, @file or - with --wait, --timeout, --task-id an
     timeoutMs: DEFAULT_TIMEOUT_MS,
     taskId: undefined,
     json: false,
+    schedule: undefined,
   });
   t.like(parseCommand(['enqueue', 'email', '@task.json', '--wait', '--timeout', '5000', '--task-id', 't1', '--json']), {
     payload: { kind: 'file', path: 'task.json' },

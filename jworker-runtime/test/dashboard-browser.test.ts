@@ -6,7 +6,7 @@ import { BaseWorker, HEADERS, type TaskClient, type TaskContext, WorkerError } f
 import { AMQP_URL, declaredQueue, uniqueQueue, waitFor } from './helpers/broker.js';
 import { CHROMIUM, launchChromium, startTestDashboard } from './helpers/dashboard.js';
 import { captureLogger } from './helpers/log-capture.js';
-import { startWorker } from './helpers/worker.js';
+import { startSample, startWorker } from './helpers/worker.js';
 
 // The dashboard in a real browser (Debian's Chromium driven by playwright-core) against the real broker and real
 // workers. DASHBOARD_SCREENSHOT=<path.png> also saves a screenshot of the page with four dead letters (docs/dashboard.png).
@@ -79,7 +79,7 @@ async function enqueueFailing(client: TaskClient, queue: string, names: readonly
   return ids;
 }
 
-browserTest('the page lists every queue with its ready, in-retry, dead and consumer counts', async (t) => {
+browserTest('the page lists every queue with its ready, in-retry, delayed, dead and consumer counts', async (t) => {
   const { queue: idle, broker } = await declaredQueue(t, 'dash-idle');
   for (let i = 0; i < 3; i++) await broker.publish(idle, JSON.stringify({ i }));
   await broker.publish(`${idle}.retry.8000`, '{}');
@@ -92,8 +92,9 @@ browserTest('the page lists every queue with its ready, in-retry, dead and consu
   const { page } = await openPage(t, dashboard.url);
   const cells = (queue: string) => page.locator('#queues tbody tr').filter({ hasText: queue }).locator('td');
   await cells(idle).first().waitFor();
-  t.deepEqual((await cells(idle).allTextContents()).slice(0, 5), ['3', '1', '–', '2', '0']);
-  t.deepEqual((await cells(busy).allTextContents()).slice(0, 5), ['0', '0', '–', '0', '1']);
+  t.deepEqual((await cells(idle).allTextContents()).slice(0, 5), ['3', '1', '0', '2', '0']);
+  t.deepEqual((await cells(busy).allTextContents()).slice(0, 5), ['0', '0', '0', '0', '1']);
+  t.false(await page.locator('#cancel-id').isDisabled(), 'the Cancel form is enabled: this server can cancel');
   t.regex((await page.locator('#rates-note').textContent()) ?? '', /--prometheus-url or --metrics-url/);
 });
 
@@ -282,4 +283,17 @@ browserTest('with DASHBOARD_TOKEN, a request without it is refused and the page 
   const cookies = await page.context().cookies(dashboard.url);
   t.true(cookies.some((cookie) => cookie.name === 'jworker_dashboard' && cookie.httpOnly && cookie.sameSite === 'Strict'));
   t.false(cookies.some((cookie) => cookie.value.includes(token)));
+});
+
+browserTest('Cancel on the page cancels a running task of the chosen queue, and the log says so', async (t) => {
+  const { queue, worker, client } = await startSample(t);
+  const dashboard = await startTestDashboard(t, [queue]);
+  const { page } = await openPage(t, dashboard.url);
+  const ended = new Promise<string>((resolve) => worker.events.on('taskEnd', (record) => resolve(`${record.taskId} ${record.outcome}`)));
+  await client.enqueue(queue, { action: 'sleep', ms: 60_000 }, { taskId: 'long-one' });
+  await waitFor('the task to start', () => worker.inFlight === 1);
+  await page.locator('#cancel-id').fill('long-one');
+  await page.locator('#cancel-form button[type=submit]').click();
+  await page.locator('#log li').filter({ hasText: 'Cancel sent for task long-one' }).waitFor();
+  t.is(await ended, 'long-one cancelled');
 });

@@ -147,8 +147,8 @@ test('a large dead queue is paged newest first from one walk that keeps its orde
   await waitFor('350 dead letters left', async () => (await broker.count(`${queue}.dead`)).messageCount === 350);
 });
 
-test('enqueue publishes a task to a listed queue only; cancel is not offered yet', async (t) => {
-  const { queue, worker } = await startSample(t);
+test('enqueue publishes a task to a listed queue only; cancel cancels one; delayed tasks are counted', async (t) => {
+  const { queue, worker, client } = await startSample(t);
   const dashboard = await startTestDashboard(t, [queue]);
   const { call } = await session(dashboard.url);
   const done = new Promise<string>((resolve) => worker.events.on('taskEnd', (record) => resolve(`${record.taskId} ${record.outcome}`)));
@@ -157,9 +157,19 @@ test('enqueue publishes a task to a listed queue only; cancel is not offered yet
   t.is(await done, 'from-the-page completed');
   t.is((await call('api/enqueue', { queue: 'jw-not-listed', task: {} })).status, 404);
   t.is((await call('api/enqueue', { queue })).status, 400);
-  const cancel = await call('api/cancel', { taskId: 'x' });
-  t.is(cancel.status, 501);
-  t.like((await call('api/overview')).json, { capabilities: { delayed: false, cancel: false } });
+  t.is((await call('api/cancel', { queue: 'jw-not-listed', taskId: 'x' })).status, 404, 'not a listed queue');
+  t.is((await call('api/cancel', { queue })).status, 400, 'no task id');
+  const outcome = new Promise<string>((resolve) => worker.events.on('taskEnd', (record) => resolve(`${record.taskId} ${record.outcome}`)));
+  await call('api/enqueue', { queue, task: { action: 'sleep', ms: 60_000 }, taskId: 'long' });
+  await waitFor('the long task to start', () => worker.inFlight === 1);
+  t.like(await call('api/cancel', { queue, taskId: 'long' }), { status: 200, json: { queue, taskId: 'long', cancelled: 1 } });
+  t.is(await outcome, 'long cancelled');
+  await client.enqueue(queue, { action: 'echo' }, { delayMs: 3_600_000 });
+  await waitFor('the delayed task in a bucket', async () => {
+    const row = ((await call('api/overview')).json as { queues: Array<{ queue: string; delayed: number }> }).queues[0];
+    return row?.delayed === 1;
+  });
+  t.like((await call('api/overview')).json, { capabilities: { delayed: true, cancel: true } });
 });
 
 test("rates come from the workers' metrics endpoints: completed and failed tasks per second", async (t) => {

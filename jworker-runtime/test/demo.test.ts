@@ -29,20 +29,25 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
   });
 }
 
-test.serial('the demo runs a success, a retried success and a dead letter against RabbitMQ, and exits 0', async (t) => {
-  const { code, stdout, stderr, ms } = await runDemo({ AMQP_URL });
-  t.log(`demo took ${ms} ms`);
-  t.is(code, 0, `stdout:\n${stdout}\nstderr:\n${stderr}`);
-  t.true(ms < 60_000);
-  const summary = stdout.slice(stdout.indexOf('Summary'));
-  t.regex(summary, /cat\.jpg\s+completed\s+1\s/);
-  t.regex(summary, /dog\.jpg \(fails twice\)\s+completed after 2 retries\s+3\s/);
-  t.regex(summary, /broken\.gif\s+dead-lettered\s+1\s.*UNSUPPORTED_FORMAT/);
-  t.regex(stdout, /Dead letter in demo\.thumbnails-[0-9a-f]{8}\.dead/);
-  t.regex(stdout, /x-jworker-error\s+cannot make a thumbnail of broken\.gif/);
-  t.regex(stdout, /Worker stopped with exit code 0/);
-  t.regex(stdout, /Demo OK/);
-});
+test.serial(
+  'the demo runs a success, a retried success, a dead letter, a delayed task and a cancel against RabbitMQ, and exits 0',
+  async (t) => {
+    const { code, stdout, stderr, ms } = await runDemo({ AMQP_URL });
+    t.log(`demo took ${ms} ms`);
+    t.is(code, 0, `stdout:\n${stdout}\nstderr:\n${stderr}`);
+    t.true(ms < 60_000);
+    const summary = stdout.slice(stdout.indexOf('Summary'));
+    t.regex(summary, /cat\.jpg\s+completed\s+1\s/);
+    t.regex(summary, /dog\.jpg \(fails twice\)\s+completed after 2 retries\s+3\s/);
+    t.regex(summary, /broken\.gif\s+dead-lettered\s+1\s.*UNSUPPORTED_FORMAT/);
+    t.regex(summary, /owl\.png \(in 2 s\)\s+completed\s+1\s/);
+    t.regex(summary, /fox\.png \(cancelled\)\s+cancelled\s+0\s.*CANCELLED/);
+    t.regex(stdout, /Dead letter in demo\.thumbnails-[0-9a-f]{8}\.dead/);
+    t.regex(stdout, /x-jworker-error\s+cannot make a thumbnail of broken\.gif/);
+    t.regex(stdout, /Worker stopped with exit code 0/);
+    t.regex(stdout, /Demo OK/);
+  },
+);
 
 test.serial('the demo fails fast with a message naming AMQP_URL when no broker answers', async (t) => {
   const { code, stdout, stderr, ms } = await runDemo({ AMQP_URL: 'amqp://127.0.0.1:1' });

@@ -86,12 +86,13 @@ test('two workers in one process keep separate registries', async (t) => {
 });
 
 test('queue depths are reported by kind, and left out when the broker cannot tell', async (t) => {
-  let depth: { work: number; retry: number; dead: number } | undefined = { work: 4, retry: 2, dead: 7 };
+  let depth: { work: number; retry: number; delay: number; dead: number } | undefined = { work: 4, retry: 2, delay: 9, dead: 7 };
   const metrics = createWorkerMetrics(fakeWorker(), { workerType: 'w', queue: 'q', defaultMetrics: false, queueDepth: async () => depth });
   let text = await metrics.registry.metrics();
   t.is(sampleValue(text, 'jworker_queue_messages', { worker_type: 'w', queue: 'q', kind: 'work' }), 4);
   t.is(sampleValue(text, 'jworker_queue_messages', { worker_type: 'w', queue: 'q', kind: 'retry' }), 2);
   t.is(sampleValue(text, 'jworker_queue_messages', { worker_type: 'w', queue: 'q', kind: 'dead' }), 7);
+  t.is(sampleValue(text, 'jworker_queue_messages', { worker_type: 'w', queue: 'q', kind: 'delay' }), 9);
   depth = undefined;
   text = await metrics.registry.metrics();
   t.is(sampleValue(text, 'jworker_queue_messages', { worker_type: 'w', queue: 'q', kind: 'work' }), undefined);

@@ -3,8 +3,9 @@ import test from 'ava';
 import type { WorkerConfig } from '../src/index.js';
 import { TaskClient, TaskFailedError } from '../src/index.js';
 import { VERSION } from '../src/version.js';
+import { delayQueueSpec } from '../src/wire/topology.js';
 import type { TaskRecord } from '../src/worker/worker-events.js';
-import { AMQP_URL, uniqueQueue, waitFor } from './helpers/broker.js';
+import { AMQP_URL, type RawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
 import { sampleValue } from './helpers/prometheus.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 import { startSample } from './helpers/worker.js';
@@ -61,7 +62,13 @@ test('/metrics counts completed, retried-then-completed and permanently failed t
   t.not(sampleValue(text, 'process_cpu_user_seconds_total'), undefined, 'default process metrics are served');
 });
 
-test('queue depths count ready messages in the work, retry and dead queues, and tasks in flight', async (t) => {
+/** Declares a delay bucket as a worker does the first time it needs it. */
+async function assertDelayBucket(broker: RawBroker, queue: string, bucketMs: number): Promise<void> {
+  const spec = delayQueueSpec({ queue, queueType: 'quorum' }, bucketMs);
+  await broker.channel.assertQueue(spec.name, { durable: true, arguments: { ...spec.arguments } });
+}
+
+test('queue depths count ready messages in the work, retry, delay and dead queues, and tasks in flight', async (t) => {
   const { queue, worker, broker, base } = await startWithMetrics(t, {
     concurrency: 1,
     shutdownTimeoutMs: 50,
@@ -76,12 +83,16 @@ test('queue depths count ready messages in the work, retry and dead queues, and 
   await broker.publish(`${queue}.retry.30000`, '{}');
   await broker.publish(`${queue}.retry.60000`, '{}');
   await broker.publish(`${queue}.dead`, '{}');
+  // A delayed task waits in a delay bucket; the busy worker's prefetch is full, so declare the bucket as it would.
+  await assertDelayBucket(broker, queue, 2 ** 21);
+  await broker.publish(`${queue}.delay.${2 ** 21}`, '{}');
 
   const { text } = await get(`${base}/metrics`);
   const l = { worker_type: 'sample', queue };
   t.is(sampleValue(text, 'jworker_queue_messages', { ...l, kind: 'work' }), 3);
   t.is(sampleValue(text, 'jworker_queue_messages', { ...l, kind: 'retry' }), 2, 'the sum over both retry queues');
   t.is(sampleValue(text, 'jworker_queue_messages', { ...l, kind: 'dead' }), 1);
+  t.is(sampleValue(text, 'jworker_queue_messages', { ...l, kind: 'delay' }), 1);
   t.is(sampleValue(text, 'jworker_tasks_in_flight', l), 1);
 });
 

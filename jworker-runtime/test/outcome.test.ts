@@ -23,6 +23,9 @@ function fakeTarget(failOn?: (queue: string) => boolean, missing?: (queue: strin
       published.push({ queue, body: content.toString(), options });
       return true;
     },
+    async declare(spec) {
+      settled.push(`declare ${spec.name}`);
+    },
     ack: () => settled.push('ack'),
     requeue: () => settled.push('requeue'),
   };
@@ -31,6 +34,7 @@ function fakeTarget(failOn?: (queue: string) => boolean, missing?: (queue: strin
 
 const ctx = {
   names: queueNames('orders'),
+  queueType: 'quorum' as const,
   workerType: 'orders',
   text: (error: unknown) => String((error as Error).message).replace('s3cret', '***'),
   unroutableReply: () => {},
@@ -77,6 +81,8 @@ test('a retried task: a copy in the retry queue of its delay, with the next atte
     delayMs: 1500,
     queueDelayMs: 2000,
     nextAttempt: 3,
+    delayed: false,
+    deferrals: 0,
   };
   t.is(await recordOutcome(target, delivery(), outcome, ctx), 'retried');
   t.deepEqual(
@@ -166,7 +172,15 @@ test('salvage parks the message in the dead queue as internal, or gives it back 
 test('a copy that reaches no queue (a deleted retry queue) is not made: the queue is reported missing, nothing is acked', async (t) => {
   const { noticed, ctx } = noting();
   const { target, settled } = fakeTarget(undefined, (queue) => queue === 'orders.retry.2000');
-  const outcome: AttemptOutcome<unknown> = { status: 'retried', error: new Error('x'), delayMs: 2000, queueDelayMs: 2000, nextAttempt: 2 };
+  const outcome: AttemptOutcome<unknown> = {
+    status: 'retried',
+    error: new Error('x'),
+    delayMs: 2000,
+    queueDelayMs: 2000,
+    nextAttempt: 2,
+    delayed: false,
+    deferrals: 0,
+  };
   await t.throwsAsync(recordOutcome(target, delivery(), outcome, ctx), { instanceOf: MissingQueueError });
   t.deepEqual(noticed, ['missing orders.retry.2000']);
   t.deepEqual(settled, []);

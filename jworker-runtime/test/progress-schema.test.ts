@@ -1,5 +1,13 @@
 import test from 'ava';
-import { buildSchema, type GraphQLEnumType, type GraphQLInputObjectType, parse, validate } from 'graphql';
+import {
+  buildSchema,
+  findBreakingChanges,
+  findDangerousChanges,
+  type GraphQLEnumType,
+  type GraphQLInputObjectType,
+  parse,
+  validate,
+} from 'graphql';
 import { DEFAULT_DOCUMENT } from '../src/config/progress-settings.js';
 import type { TaskEvent, TaskStatus } from '../src/index.js';
 import { PROGRESS_SDL } from './progress-server.js';
@@ -13,7 +21,14 @@ test('the shipped SDL is a valid schema and the mutation the reporter sends vali
 });
 
 test('TaskStatus and TaskEventInput match the TaskEvent type field for field', (t) => {
-  const statuses: Record<TaskStatus, true> = { STARTED: true, PROGRESS: true, RETRYING: true, COMPLETED: true, FAILED: true };
+  const statuses: Record<TaskStatus, true> = {
+    STARTED: true,
+    PROGRESS: true,
+    RETRYING: true,
+    COMPLETED: true,
+    FAILED: true,
+    CANCELLED: true,
+  };
   const status = schema.getType('TaskStatus') as GraphQLEnumType;
   t.deepEqual(
     status.getValues().map((v) => v.name),
@@ -36,4 +51,14 @@ test('TaskStatus and TaskEventInput match the TaskEvent type field for field', (
   };
   const input = schema.getType('TaskEventInput') as GraphQLInputObjectType;
   t.deepEqual(Object.fromEntries(Object.values(input.getFields()).map((f) => [f.name, f.type.toString()])), fields);
+});
+
+test('CANCELLED is the one change to the contract before it, and breaks nothing', (t) => {
+  const before = buildSchema(PROGRESS_SDL.replace(/^\s*"The task was cancelled[^\n]*\n\s*CANCELLED\n/m, '\n'));
+  t.false((before.getType('TaskStatus') as GraphQLEnumType).getValues().some((v) => v.name === 'CANCELLED'));
+  t.deepEqual(findBreakingChanges(before, schema), []);
+  t.deepEqual(
+    findDangerousChanges(before, schema).map((c) => c.description),
+    ['CANCELLED was added to enum type TaskStatus.'],
+  );
 });

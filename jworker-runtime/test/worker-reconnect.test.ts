@@ -1,30 +1,11 @@
 import test from 'ava';
-import { TaskClient } from '../src/index.js';
 import { SampleWorker } from './fixtures/sample-worker.js';
 import { AMQP_URL, rawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
 import { captureLogger } from './helpers/log-capture.js';
-import { startTcpProxy } from './helpers/tcp-proxy.js';
-
-/** A worker behind a TCP proxy, so the test can cut its connection without touching anyone else's. */
-async function behindProxy(t: import('ava').ExecutionContext, config: ConstructorParameters<typeof SampleWorker>[0] = {}) {
-  const proxy = await startTcpProxy();
-  const queue = uniqueQueue('reconnect');
-  const logs = captureLogger('sample', 'debug', ['guest']);
-  const worker = new SampleWorker({ amqpUrl: proxy.url, queue, logger: logs.logger, ...config });
-  const client = new TaskClient({ url: AMQP_URL });
-  const broker = await rawBroker();
-  t.teardown(async () => {
-    await client.close();
-    await worker.stop();
-    await proxy.close();
-    await broker.deleteAll(queue);
-    await broker.close();
-  });
-  return { proxy, queue, logs, worker, client, broker };
-}
+import { sampleBehindProxy } from './helpers/worker.js';
 
 test.serial('after a cut connection the worker reconnects, declares its queues again and consumes', async (t) => {
-  const { proxy, queue, worker, client, broker } = await behindProxy(t);
+  const { proxy, queue, worker, client, broker } = await sampleBehindProxy(t, 'reconnect');
   await worker.start();
   t.deepEqual(await client.call(queue, { action: 'echo', value: 1 }), { echoed: 1, attempt: 1 });
   // Delete the queues while the worker is cut off: the reconnect must declare them again.
@@ -39,7 +20,7 @@ test.serial('after a cut connection the worker reconnects, declares its queues a
 });
 
 test.serial('tasks in flight across a cut are delivered again and complete; none is lost and no channel error occurs', async (t) => {
-  const { proxy, queue, worker, client, logs } = await behindProxy(t, { concurrency: 10 });
+  const { proxy, queue, worker, client, logs } = await sampleBehindProxy(t, 'reconnect', { concurrency: 10 });
   await worker.start();
   const calls = Array.from({ length: 10 }, (_, i) =>
     client.call(queue, { action: 'sleep', ms: 400, value: i }, { taskId: `cut-${i}`, timeoutMs: 30_000 }),
@@ -59,7 +40,7 @@ test.serial('tasks in flight across a cut are delivered again and complete; none
 });
 
 test.serial('a broker unreachable at start is retried with backoff and one clear line per attempt, password masked', async (t) => {
-  const { proxy, queue, worker, client, logs } = await behindProxy(t);
+  const { proxy, queue, worker, client, logs } = await sampleBehindProxy(t, 'reconnect');
   proxy.refuse(true);
   const started = worker.start();
   await waitFor(

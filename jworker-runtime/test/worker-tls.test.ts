@@ -4,6 +4,7 @@ import { SampleWorker } from './fixtures/sample-worker.js';
 import { rawBroker, uniqueQueue, waitFor } from './helpers/broker.js';
 import { captureLogger } from './helpers/log-capture.js';
 import { makeCertificates, startTlsProxy } from './helpers/tls-proxy.js';
+import { stopAllAtTeardown } from './helpers/worker.js';
 
 test('amqps:// with a CA file from AMQP_CA_FILE: the worker and TaskClient talk TLS end to end', async (t) => {
   const certs = makeCertificates();
@@ -14,14 +15,7 @@ test('amqps:// with a CA file from AMQP_CA_FILE: the worker and TaskClient talk 
   const worker = new SampleWorker({ ...config, logger: captureLogger().logger });
   const client = new TaskClient({ url, tls: { ca: certs.ca } });
   const broker = await rawBroker();
-  t.teardown(async () => {
-    await client.close();
-    await worker.stop();
-    await proxy.close();
-    await broker.deleteAll(queue);
-    await broker.close();
-    certs.remove();
-  });
+  stopAllAtTeardown(t, { client, worker, proxy, broker, queue, after: () => certs.remove() });
   await worker.start();
   t.deepEqual(await client.call(queue, { action: 'echo', value: 'over tls' }), { echoed: 'over tls', attempt: 1 });
   t.true(proxy.handshakes >= 2, 'both connections went through the TLS listener');

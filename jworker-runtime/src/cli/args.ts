@@ -1,6 +1,5 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { errorMessage } from '../errors/message.js';
-import { queueNameProblem } from '../wire/names.js';
+import { common, durationMs, noExtra, parse, positiveInt, queueArg } from './arg-parse.js';
 import { UsageError } from './errors.js';
 import type { HelpTopic } from './help.js';
 
@@ -26,7 +25,10 @@ export type Command =
       readonly timeoutMs: number;
       readonly taskId: string | undefined;
       readonly json: boolean;
+      /** `--delay` or `--at`: start no sooner than that. */
+      readonly schedule: { readonly delayMs: number } | { readonly notBefore: Date } | undefined;
     }
+  | { readonly command: 'cancel'; readonly queue: string; readonly taskId: string; readonly json: boolean }
   | { readonly command: 'stats'; readonly queue: string; readonly retryDelays: readonly number[] | undefined; readonly json: boolean }
   | { readonly command: 'dead list'; readonly queue: string; readonly limit: number; readonly json: boolean }
   | {
@@ -59,9 +61,6 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_LIST_LIMIT = 100;
 export const DASHBOARD_DEFAULTS = { host: '127.0.0.1', port: 8080, maxLetters: 50_000, autoSnapshot: 1000 } as const;
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-const common = { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } } as const satisfies Options;
-
 /**
  * Parses `jworker` arguments (without `node` and the script). Pure: reads no files and no environment.
  * @throws UsageError naming the bad argument.
@@ -83,6 +82,8 @@ export function parseCommand(argv: readonly string[]): Command {
       return parseEnqueue(rest);
     case 'stats':
       return parseStats(rest);
+    case 'cancel':
+      return parseCancel(rest);
     case 'logs': {
       const { values, positionals } = parse(rest, { help: { type: 'boolean', short: 'h' } }, 'logs');
       if (values.help) return { command: 'help', topic: 'logs' };
@@ -94,43 +95,22 @@ export function parseCommand(argv: readonly string[]): Command {
     case 'dashboard':
       return parseDashboard(rest);
     default:
-      throw new UsageError(`unknown command "${name}": expected enqueue, stats, dead, dashboard or logs. Run "jworker --help".`);
+      throw new UsageError(`unknown command "${name}": expected enqueue, cancel, stats, dead, dashboard or logs. Run "jworker --help".`);
   }
-}
-
-function parse<T extends Options>(args: readonly string[], options: T, command: string) {
-  try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-  } catch (error) {
-    const message = error instanceof Error ? error.message.replace(/\. To specify a positional.*$/s, '') : String(error);
-    throw new UsageError(`${command}: ${message}. Run "jworker ${command} --help".`);
-  }
-}
-
-function queueArg(value: string | undefined, command: string): string {
-  if (value === undefined) throw new UsageError(`${command}: missing <queue>. Run "jworker ${command} --help".`);
-  const problem = queueNameProblem(value);
-  if (problem) throw new UsageError(`${command}: bad queue name ${JSON.stringify(value)}: ${problem}`);
-  return value;
-}
-
-function noExtra(positionals: readonly string[], expected: number, command: string): void {
-  if (positionals.length > expected)
-    throw new UsageError(`${command}: unexpected argument ${JSON.stringify(positionals[expected])}. Run "jworker ${command} --help".`);
-}
-
-function positiveInt(value: string | undefined, option: string, command: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value)))
-    throw new UsageError(`${command}: ${option} expects a positive integer, got ${JSON.stringify(value)}`);
-  return Number(value);
 }
 
 function parseEnqueue(args: readonly string[]): Command {
   const command = 'enqueue';
   const { values, positionals } = parse(
     args,
-    { ...common, wait: { type: 'boolean' }, timeout: { type: 'string' }, 'task-id': { type: 'string' } },
+    {
+      ...common,
+      wait: { type: 'boolean' },
+      timeout: { type: 'string' },
+      'task-id': { type: 'string' },
+      delay: { type: 'string' },
+      at: { type: 'string' },
+    },
     command,
   );
   if (values.help) return { command: 'help', topic: 'enqueue' };
@@ -151,7 +131,30 @@ function parseEnqueue(args: readonly string[]): Command {
     timeoutMs: positiveInt(values.timeout, '--timeout', command) ?? DEFAULT_TIMEOUT_MS,
     taskId,
     json: values.json ?? false,
+    schedule: scheduleArg(values.delay, values.at),
   };
+}
+
+function scheduleArg(delay: string | undefined, at: string | undefined): Extract<Command, { command: 'enqueue' }>['schedule'] {
+  if (delay !== undefined && at !== undefined) throw new UsageError('enqueue: give either --delay or --at, not both');
+  if (delay !== undefined) return { delayMs: durationMs(delay, '--delay', 'enqueue') };
+  if (at === undefined) return undefined;
+  const notBefore = new Date(at);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(at) || Number.isNaN(notBefore.getTime())) {
+    throw new UsageError(`enqueue: --at expects an ISO 8601 time like 2026-12-01T09:00:00Z, got ${JSON.stringify(at)}`);
+  }
+  return { notBefore };
+}
+
+function parseCancel(args: readonly string[]): Command {
+  const command = 'cancel';
+  const { values, positionals } = parse(args, common, command);
+  if (values.help) return { command: 'help', topic: 'cancel' };
+  const queue = queueArg(positionals[0], command);
+  const taskId = positionals[1];
+  if (taskId === undefined || taskId.trim() === '') throw new UsageError(`${command}: missing <taskId>. Run "jworker cancel --help".`);
+  noExtra(positionals, 2, command);
+  return { command, queue, taskId, json: values.json ?? false };
 }
 
 function parseStats(args: readonly string[]): Command {

@@ -18,22 +18,17 @@ export async function enqueue(cmd: EnqueueCommand, settings: CliSettings, io: Cl
     broker.require(cmd.queue, 'start a worker for it first (it declares its queues), or check the name'),
   );
 
-  const client = new TaskClient({
-    url: settings.amqpUrl,
-    ...(settings.tls ? { tls: settings.tls } : {}),
-    logger: bunyan.createLogger({ name: 'jworker', level: 'fatal', stream: process.stderr }),
-    callTimeoutMs: cmd.timeoutMs,
-    publishTimeoutMs: cmd.timeoutMs,
-  });
+  const client = cliClient(settings, cmd.timeoutMs);
   const taskId = cmd.taskId ?? randomUUID();
+  const schedule = cmd.schedule ?? {};
   try {
     if (!cmd.wait) {
-      await client.enqueue(cmd.queue, task, { taskId });
+      await client.enqueue(cmd.queue, task, { taskId, ...schedule });
       io.out(cmd.json ? `${JSON.stringify({ taskId })}\n` : `${taskId}\n`);
       return EXIT.ok;
     }
     try {
-      const result = await client.call(cmd.queue, task, { taskId, timeoutMs: cmd.timeoutMs });
+      const result = await client.call(cmd.queue, task, { taskId, timeoutMs: cmd.timeoutMs, ...schedule });
       io.out(cmd.json ? `${JSON.stringify({ taskId, status: 'completed', result })}\n` : `${JSON.stringify(result ?? null)}\n`);
       return EXIT.ok;
     } catch (error) {
@@ -52,6 +47,17 @@ export async function enqueue(cmd: EnqueueCommand, settings: CliSettings, io: Cl
   } finally {
     await client.close();
   }
+}
+
+/** A TaskClient for one command: quiet (errors are the command's to print), with the command's timeout. */
+export function cliClient(settings: CliSettings, timeoutMs: number): TaskClient {
+  return new TaskClient({
+    url: settings.amqpUrl,
+    ...(settings.tls ? { tls: settings.tls } : {}),
+    logger: bunyan.createLogger({ name: 'jworker', level: 'fatal', stream: process.stderr }),
+    callTimeoutMs: timeoutMs,
+    publishTimeoutMs: timeoutMs,
+  });
 }
 
 async function readTask(cmd: EnqueueCommand, io: CliIo): Promise<unknown> {

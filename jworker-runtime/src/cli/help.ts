@@ -5,8 +5,9 @@ export const HELP = {
 Operate jworker queues on RabbitMQ. The broker is read from AMQP_URL (default amqp://localhost:5672).
 
 Commands:
-  enqueue <queue> <json | @file | ->   Publish a task; prints its id (--wait: its result)
-  stats <queue>                        Ready messages and consumers of the work, retry and dead queues
+  enqueue <queue> <json | @file | ->   Publish a task; prints its id (--wait: its result; --delay/--at: later)
+  cancel <queue> <taskId>              Cancel a task: not started yet, it is dropped; running, it is aborted
+  stats <queue>                        Ready messages and consumers of the work, retry, delay and dead queues
   dead list <queue>                    Show dead letters without removing them
   dead replay <queue>                  Move dead letters back to the work queue, attempts reset
   dead purge <queue> --yes             Delete every dead letter
@@ -29,6 +30,10 @@ Options:
   --wait            Wait for the worker's result and print it as JSON (exit 1 if the task failed)
   --timeout <ms>    How long to wait for the broker, and with --wait for the result (default 30000)
   --task-id <id>    Use this task id instead of a random UUID
+  --delay <time>    Start the task no sooner than this from now: 500ms, 90s, 2m, 1h, 30d
+                    (a bare number is ms). It waits on the broker, in <queue>.delay.* queues
+  --at <ISO time>   Start the task no sooner than this time, e.g. 2026-12-01T09:00:00Z
+                    (with --wait, make --timeout longer than the wait)
   --json            Print one JSON object instead:
                       {"taskId"}                                      without --wait
                       {"taskId","status":"completed","result"}        with --wait
@@ -39,10 +44,28 @@ Examples:
   jworker enqueue email '{"to":"a@example.com"}'
   jworker enqueue email @task.json --wait --timeout 60000
   echo '{"to":"b@example.com"}' | jworker enqueue email -
+  jworker enqueue email '{"to":"c@example.com"}' --delay 90s --task-id welcome-c
+`,
+  cancel: `Usage: jworker cancel <queue> <taskId> [options]
+
+Cancels a task by its id. A task that has not started yet (queued, delayed or waiting for a
+retry) is dropped when it reaches a worker; a running one has its context.signal aborted with
+TaskCancelledError. Either way it is acked (outcome "cancelled"), not dead-lettered, and a
+caller waiting with call() or --wait gets an error with code CANCELLED. The request is kept in
+the <queue>.cancel stream for the cancel window (CANCEL_WINDOW_MS, default 24 h): a task that
+arrives later than that runs. Cancelling an unknown or finished task does nothing.
+
+Options:
+  --json        Print {"queue","taskId","cancelled"} as JSON
+  -h, --help    Show this help
+
+Example:
+  jworker cancel email welcome-c
 `,
   stats: `Usage: jworker stats <queue> [options]
 
-Ready messages and consumers of <queue>, its retry queues and <queue>.dead.
+Ready messages and consumers of <queue>, its retry queues, its delay buckets together
+(<queue>.delay.*: tasks waiting for their time) and <queue>.dead.
 Unacknowledged (in-flight) counts are not available over AMQP and are not shown
 (see docs/operations.md). Retry queues follow the retry policy in RETRY_* variables,
 as the worker does, or --retry-delays.

@@ -3,6 +3,7 @@ import { redact, secretsOf } from '../log/mask.js';
 import { VERSION } from '../version.js';
 import { type Command, parseCommand } from './args.js';
 import { cliSettings } from './broker.js';
+import { cancel } from './cancel.js';
 import { dashboard } from './dashboard/command.js';
 import { deadList } from './dead-list.js';
 import { deadPurge } from './dead-purge.js';
@@ -57,6 +58,8 @@ async function dispatch(command: Command, io: CliIo, redactForPage: (text: strin
       return enqueue(command, settings, io);
     case 'stats':
       return stats(command, settings, io);
+    case 'cancel':
+      return cancel(command, settings, io);
     case 'dead list':
       return deadList(command, settings, io);
     case 'dead replay':

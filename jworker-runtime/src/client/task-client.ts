@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
-import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type Logger from 'bunyan';
 import { tlsProblem } from '../config/amqp-url.js';
 import type { TlsOptions } from '../config/options.js';
-import { ConfigError, TaskFailedError } from '../errors/worker-error.js';
+import { ConfigError, TaskCancelledError, TaskFailedError } from '../errors/worker-error.js';
 import { createLogger } from '../log/logger.js';
 import { maskCredentials } from '../log/mask.js';
 import { tracedPublish } from '../tracing/publish-span.js';
 import { hiddenTracerProvider } from '../tracing/registration.js';
 import { connect } from '../transport/connection.js';
+import { cancelRequest, cancelStreamSpec, DEFAULT_CANCEL_WINDOW_MS } from '../wire/cancel.js';
+import { notBeforeOf } from '../wire/delay.js';
+import { HEADERS } from '../wire/headers.js';
 import { DIRECT_REPLY_TO, type TaskReply } from '../wire/reply.js';
 
 /** Options for {@link TaskClient}. */
@@ -32,6 +35,13 @@ export interface EnqueueOptions {
   readonly taskId?: string;
   /** Extra AMQP headers. */
   readonly headers?: Readonly<Record<string, unknown>>;
+  /**
+   * Start the task no sooner than this many ms from now (1 s to 30 days and more). It waits on the broker, in the
+   * queue's delay buckets (docs/scheduling.md). Not with `notBefore`.
+   */
+  readonly delayMs?: number;
+  /** Start the task no sooner than this time (this machine's clock). Not with `delayMs`. */
+  readonly notBefore?: Date;
 }
 
 /** Options for {@link TaskClient.call}. */
@@ -155,6 +165,27 @@ export class TaskClient {
     });
   }
 
+  /**
+   * Cancels a task (docs/scheduling.md#cancelling): resolves once the request is on the broker, in the queue's cancel
+   * stream. A task not started yet (queued, delayed, waiting for a retry) is dropped when it reaches a worker within
+   * the cancel window (24 h by default); a running one has its `context.signal` aborted with a
+   * {@link TaskCancelledError}. A `call()` waiting for it rejects with that error. Cancelling an unknown or finished
+   * task does nothing.
+   */
+  async cancel(queue: string, taskId: string): Promise<void> {
+    if (typeof taskId !== 'string' || taskId.length === 0) throw new TypeError(`cancel: expected a task id, got ${String(taskId)}`);
+    const stream = cancelStreamSpec(queue, DEFAULT_CANCEL_WINDOW_MS);
+    const { content, options } = cancelRequest(taskId, Date.now());
+    try {
+      await this.#send(stream.name, content, options);
+    } catch (error) {
+      if (!(error instanceof QueueNotFoundError)) throw error;
+      // No worker that reads cancels has started on this queue yet: create the stream, so that the first one reads it.
+      await this.#wrapper.assertQueue(stream.name, { durable: true, arguments: { ...stream.arguments } });
+      await this.#send(stream.name, content, options);
+    }
+  }
+
   /** Closes the connection. Pending calls are rejected. Idempotent. */
   close(): Promise<void> {
     this.#closePromise ??= (async () => {
@@ -172,29 +203,30 @@ export class TaskClient {
     const body = JSON.stringify(task);
     if (body === undefined) throw new TypeError(`the task for ${queue} cannot be sent as JSON (got ${typeof task})`);
     const content = Buffer.from(body);
+    const notBefore = notBeforeOf(options, Date.now());
+    const headers = notBefore === undefined ? options.headers : { ...options.headers, [HEADERS.notBefore]: notBefore };
     // The PRODUCER span covers the publish until the broker's confirm; its context travels in the headers.
-    await tracedPublish(queue, taskId, options.headers, (headers) => this.#send(queue, taskId, content, headers, replyTo));
+    await tracedPublish(queue, taskId, headers, (traced) =>
+      this.#send(queue, content, {
+        messageId: taskId,
+        correlationId: taskId,
+        persistent: true,
+        mandatory: true,
+        contentType: 'application/json',
+        timestamp: Math.floor(Date.now() / 1000),
+        ...(traced ? { headers: traced } : {}),
+        ...(replyTo ? { replyTo } : {}),
+      }),
+    );
     return taskId;
   }
 
-  /** Publishes until confirmed, again after a reconnect, up to the publish timeout. */
-  async #send(
-    queue: string,
-    taskId: string,
-    content: Buffer,
-    headers: Record<string, unknown> | undefined,
-    replyTo: string | undefined,
-  ): Promise<void> {
-    const properties = {
-      messageId: taskId,
-      correlationId: taskId,
-      persistent: true,
-      mandatory: true,
-      contentType: 'application/json',
-      timestamp: Math.floor(Date.now() / 1000),
-      ...(headers ? { headers } : {}),
-      ...(replyTo ? { replyTo } : {}),
-    };
+  /**
+   * Publishes until the broker confirmed it (again after a reconnect, until the publish timeout).
+   * @throws QueueNotFoundError when the message (a mandatory one, with a messageId) was routed to no queue.
+   */
+  async #send(queue: string, content: Buffer, properties: Options.Publish): Promise<void> {
+    if (this.#closePromise) throw new Error('the task client is closed');
     const deadline = Date.now() + this.#publishTimeoutMs;
     for (;;) {
       try {
@@ -207,8 +239,8 @@ export class TaskClient {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
-    // The broker sends basic.return before the confirm: a returned task was routed to no queue.
-    if (this.#returned.delete(taskId)) throw new QueueNotFoundError(queue);
+    // The broker sends basic.return before the confirm: a returned message was routed to no queue.
+    if (this.#returned.delete(properties.messageId as string)) throw new QueueNotFoundError(queue);
   }
 
   #onReply(message: ConsumeMessage | null): void {
@@ -223,6 +255,7 @@ export class TaskClient {
       return;
     }
     if (reply.status === 'completed') this.#settle(id, undefined, reply.result);
+    else if (reply.status === 'failed' && reply.error.code === 'CANCELLED') this.#settle(id, new TaskCancelledError(id));
     else if (reply.status === 'failed') this.#settle(id, new TaskFailedError(id, reply.error));
     else this.#settle(id, new Error(`the reply for task ${id} has an unknown status`));
   }

@@ -3,6 +3,7 @@ import { amqpUrlProblem, tlsProblem } from './amqp-url.js';
 import { LOG_LEVELS } from './normalize.js';
 import type { LogLevel, ProgressOptions, RetryOptions, TlsOptions, WorkerConfig } from './options.js';
 import { Problems, urlProblem } from './problems.js';
+import { parseRateLimit } from './rate-limit.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -22,6 +23,7 @@ export const ENV_VARIABLES = {
   RETRY_MULTIPLIER: 'Growth of each delay (default 2)',
   RETRY_MAX_DELAY_MS: 'Longest delay (default 300000)',
   RETRY_JITTER: '0..1, shortens each delay by up to this fraction at random (default 0)',
+  RETRY_MAX_DEFERRALS: 'Retries asked for with retryAfterMs that do not use up an attempt (default: no limit)',
   TASK_TIMEOUT_MS: 'Abort an attempt after this many ms, 0 = never (default 0)',
   SHUTDOWN_TIMEOUT_MS: 'Grace period for in-flight tasks on stop (default 30000)',
   MAX_MESSAGE_BYTES: 'Larger bodies are dead-lettered unread (default 4194304)',
@@ -36,6 +38,8 @@ export const ENV_VARIABLES = {
   METRICS_PORT: 'Serve /metrics, /healthz, /readyz on this port; unset = off',
   METRICS_HOST: 'Address the metrics server binds to (default 0.0.0.0)',
   REPLY_TO_ALLOW: 'Comma-separated reply queue patterns (* wildcard) answered besides direct reply-to, amq.gen-* and *.replies',
+  CANCEL_WINDOW_MS: 'How long a cancel is remembered, in ms; 0 = cancelling off (default 86400000, 24 h)',
+  WORKER_RATE_LIMIT: 'Most task starts per period in one process: 20/s, 600/m or 1000/h (default: no limit)',
   GRAPHQL_ALLOW_INSECURE_TOKEN: 'true: send GRAPHQL_TOKEN over plain http:// to a host that is not loopback (default false)',
 } as const;
 
@@ -48,6 +52,13 @@ function intVar(p: Problems, env: Env, name: string, min: number, max = 2 ** 31 
     return undefined;
   }
   return value;
+}
+
+function rateLimitVar(p: Problems, env: Env): string | undefined {
+  const raw = env.WORKER_RATE_LIMIT;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (parseRateLimit(raw) === undefined) p.add('WORKER_RATE_LIMIT', raw, 'a count per second, minute or hour, like 20/s, 600/m or 1000/h');
+  return raw.trim();
 }
 
 function numVar(p: Problems, env: Env, name: string, min: number, max: number): number | undefined {
@@ -133,6 +144,7 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     multiplier: numVar(p, env, 'RETRY_MULTIPLIER', 1, 100),
     maxDelayMs: intVar(p, env, 'RETRY_MAX_DELAY_MS', 0),
     jitter: numVar(p, env, 'RETRY_JITTER', 0, 1),
+    maxDeferrals: intVar(p, env, 'RETRY_MAX_DEFERRALS', 0, 1_000_000),
   });
 
   const tls: TlsOptions = defined({
@@ -179,6 +191,8 @@ export function loadConfig(env: Env = process.env): WorkerConfig {
     metricsPort: intVar(p, env, 'METRICS_PORT', 0, 65535),
     metricsHost: strVar(env, 'METRICS_HOST'),
     replyToAllow: listVar(env, 'REPLY_TO_ALLOW'),
+    cancelWindowMs: intVar(p, env, 'CANCEL_WINDOW_MS', 0),
+    rateLimit: rateLimitVar(p, env),
   });
   p.throwIfAny();
   return config;

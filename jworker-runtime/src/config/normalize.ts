@@ -1,10 +1,12 @@
 import type Logger from 'bunyan';
 import type { RetryPolicy } from '../retry/backoff.js';
+import { DEFAULT_CANCEL_WINDOW_MS } from '../wire/cancel.js';
 import { queueNameProblem } from '../wire/names.js';
 import { amqpUrlProblem, tlsProblem } from './amqp-url.js';
 import type { LogLevel, TlsOptions, WorkerConfig } from './options.js';
 import { checkNumber, describe, Problems } from './problems.js';
 import { checkProgressOptions, type ProgressSettings } from './progress-settings.js';
+import { parseRateLimit, type RateLimit } from './rate-limit.js';
 
 /** The configuration with every default filled in. Internal. */
 export interface ResolvedConfig {
@@ -26,6 +28,9 @@ export interface ResolvedConfig {
   readonly metricsPort: number | undefined;
   readonly metricsHost: string;
   readonly replyToAllow: readonly string[];
+  /** 0: cancelling off. */
+  readonly cancelWindowMs: number;
+  readonly rateLimit: RateLimit | undefined;
 }
 
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
@@ -47,6 +52,14 @@ export const DEFAULTS = {
   heartbeatSeconds: 5,
   metricsHost: '0.0.0.0',
 } as const;
+
+function checkRateLimit(p: Problems, value: unknown): RateLimit | undefined {
+  if (value === undefined) return undefined;
+  const limit = typeof value === 'string' ? parseRateLimit(value) : undefined;
+  if (limit === undefined)
+    p.add('rateLimit (WORKER_RATE_LIMIT)', value, 'a count per second, minute or hour, like "20/s", "600/m" or "1000/h"');
+  return limit;
+}
 
 const REPLY_PATTERN = /^[A-Za-z0-9._:*-]+$/;
 
@@ -74,6 +87,10 @@ export function normalizeConfig(config: WorkerConfig, workerType: string): Resol
     multiplier: checkNumber(p, 'retry.multiplier', r.multiplier, DEFAULTS.multiplier, { min: 1, max: 100 }),
     maxDelayMs: checkNumber(p, 'retry.maxDelayMs', r.maxDelayMs, DEFAULTS.maxDelayMs, { min: 0, max: 2 ** 31 - 1, integer: true }),
     jitter: checkNumber(p, 'retry.jitter', r.jitter, DEFAULTS.jitter, { min: 0, max: 1 }),
+    maxDeferrals:
+      r.maxDeferrals === undefined
+        ? undefined
+        : checkNumber(p, 'retry.maxDeferrals', r.maxDeferrals, 0, { min: 0, max: 1_000_000, integer: true }),
   };
 
   const logLevel = config.logLevel ?? DEFAULTS.logLevel;
@@ -136,6 +153,12 @@ export function normalizeConfig(config: WorkerConfig, workerType: string): Resol
         : checkNumber(p, 'metricsPort', config.metricsPort, 0, { min: 0, max: 65535, integer: true }),
     metricsHost: config.metricsHost ?? DEFAULTS.metricsHost,
     replyToAllow,
+    cancelWindowMs: checkNumber(p, 'cancelWindowMs (CANCEL_WINDOW_MS)', config.cancelWindowMs, DEFAULT_CANCEL_WINDOW_MS, {
+      min: 0,
+      max: 365 * 24 * 3600 * 1000,
+      integer: true,
+    }),
+    rateLimit: checkRateLimit(p, config.rateLimit),
   };
   p.throwIfAny();
   return resolved;

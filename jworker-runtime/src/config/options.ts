@@ -16,6 +16,11 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
   /** 0..1: shortens each delay by up to this fraction, at random, to spread retries out. @default 0 */
   readonly jitter?: number;
+  /**
+   * How many retries asked for with `WorkerError`'s `retryAfterMs` a task may have without using up an attempt; past
+   * that, such a failure counts as an attempt (still waiting at least `retryAfterMs`). @default no limit
+   */
+  readonly maxDeferrals?: number;
 }
 
 /** TLS material for `amqps://` URLs, passed through to amqplib. */
@@ -105,4 +110,16 @@ export interface WorkerConfig {
    * server-named `amq.gen-…` queues and names ending in `.replies`. Its own queues are never allowed. @default []
    */
   readonly replyToAllow?: readonly string[];
+  /**
+   * How long a cancel (`TaskClient.cancel`) is remembered, in ms: a cancelled task that arrives later than that runs.
+   * Also the retention of the `<queue>.cancel` stream when this worker is the first to declare it. 0 turns cancelling
+   * off (no stream). @default 86400000 (24 h)
+   */
+  readonly cancelWindowMs?: number;
+  /**
+   * The most tasks this process starts per period: `'20/s'`, `'600/m'`, `'1000/h'`, spread evenly (one every
+   * period/count). Tasks beyond it wait, unstarted, in the prefetch. Per process: replicas multiply it.
+   * @default no limit
+   */
+  readonly rateLimit?: string;
 }

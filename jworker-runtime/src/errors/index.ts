@@ -1,8 +1,11 @@
+export { retryAfterMs } from './retry-after.js';
 export type { WorkerErrorOptions } from './worker-error.js';
 export {
   ConfigError,
+  isTaskCancelledError,
   isTaskValidationError,
   isWorkerError,
+  TaskCancelledError,
   TaskFailedError,
   TaskTimeoutError,
   TaskValidationError,

@@ -9,13 +9,21 @@ export interface WorkerErrorOptions {
   readonly code?: string;
   /** The error that caused this one. */
   readonly cause?: unknown;
+  /**
+   * Run the task again no sooner than this many ms from now, instead of after the backoff delay (an HTTP 429 or 503
+   * with `Retry-After`: see {@link retryAfterMs}). Such a retry does not use up an attempt (docs/retries.md).
+   * Ignored with `permanent: true`, and when not a finite number >= 0.
+   */
+  readonly retryAfterMs?: number | undefined;
 }
 
 /**
- * The error a worker throws to say how a task failed. `permanent: true` stops retries.
+ * The error a worker throws to say how a task failed. `permanent: true` stops retries; `retryAfterMs` says when to try
+ * again.
  *
  * @example
  * throw new WorkerError(`no user ${task.userId}`, { permanent: true, code: 'USER_NOT_FOUND' });
+ * throw new WorkerError('rate limited (429)', { retryAfterMs: retryAfterMs(response.headers.get('retry-after')) ?? 60_000 });
  */
 export class WorkerError extends Error {
   override name: string = 'WorkerError';
@@ -23,11 +31,15 @@ export class WorkerError extends Error {
   readonly permanent: boolean;
   /** A short machine-readable code, if one was given. */
   readonly code: string | undefined;
+  /** The least wait before the next attempt, in ms, if one was given (a whole, finite number >= 0). */
+  readonly retryAfterMs: number | undefined;
 
   constructor(message: string, options: WorkerErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.permanent = options.permanent ?? false;
     this.code = options.code;
+    const after = options.retryAfterMs;
+    this.retryAfterMs = typeof after === 'number' && Number.isFinite(after) && after >= 0 ? Math.ceil(after) : undefined;
   }
 }
 
@@ -88,7 +100,7 @@ export class TaskTimeoutError extends WorkerError {
 
 /** Rejected by `TaskClient.call` when the worker reports that the task failed. */
 export class TaskFailedError extends Error {
-  override name = 'TaskFailedError' as const;
+  override name: string = 'TaskFailedError';
   readonly taskId: string;
   readonly code: string | undefined;
   readonly permanent: boolean;
@@ -98,4 +110,23 @@ export class TaskFailedError extends Error {
     this.code = error.code;
     this.permanent = error.permanent;
   }
+}
+
+/**
+ * A task was cancelled (`TaskClient.cancel`, `jworker cancel`): the reason `context.signal` aborts with while it runs,
+ * and what `TaskClient.call` rejects with. Code `CANCELLED`.
+ *
+ * @example
+ * await fetch(url, { signal: context.signal }); // rejects with a TaskCancelledError once the task is cancelled
+ */
+export class TaskCancelledError extends TaskFailedError {
+  override name = 'TaskCancelledError' as const;
+  constructor(taskId: string) {
+    super(taskId, { message: `task ${taskId} was cancelled`, code: 'CANCELLED', permanent: true });
+  }
+}
+
+/** True for a {@link TaskCancelledError}, also one from another copy of this package. */
+export function isTaskCancelledError(error: unknown): error is TaskCancelledError {
+  return error instanceof TaskCancelledError || (error instanceof Error && error.name === 'TaskCancelledError');
 }

@@ -6,10 +6,11 @@ import { maskCredentials } from '../log/mask.js';
 import { connectFirstReachable, inspectQueue } from '../transport/direct.js';
 import { withTimeout } from '../transport/timeout.js';
 
-/** Ready messages in a worker's queues: work, retry (all retry queues together) and dead. */
+/** Ready messages in a worker's queues: work, retry and delay (all retry queues, all delay buckets together) and dead. */
 export interface QueueDepth {
   readonly work: number;
   readonly retry: number;
+  readonly delay: number;
   readonly dead: number;
 }
 
@@ -19,6 +20,8 @@ export interface QueueDepthOptions {
   readonly work: string;
   readonly dead: string;
   readonly retry: readonly string[];
+  /** The delay buckets' names (most do not exist: they are declared when first used). */
+  readonly delay: readonly string[];
   readonly logger: Logger;
   readonly connectionName: string;
   /** A value younger than this is served from the cache, so scrapes never hammer the broker. @default 5000 */
@@ -86,16 +89,19 @@ export class QueueDepthProbe {
 
   async #query(): Promise<QueueDepth> {
     const connection = await this.#connect();
-    const { work, dead, retry } = this.#options;
+    const { work, dead, retry, delay } = this.#options;
     const count = async (queue: string) => {
       const info = await inspectQueue(connection, queue);
       if (!info) throw new Error(`queue ${queue} does not exist`);
       return info.messageCount;
     };
-    let retryCount = 0;
-    // A retry queue the worker has not declared yet (or that was deleted) holds nothing.
-    for (const name of retry) retryCount += (await inspectQueue(connection, name))?.messageCount ?? 0;
-    return { work: await count(work), retry: retryCount, dead: await count(dead) };
+    // A retry queue or delay bucket not declared yet (or deleted) holds nothing.
+    const sum = async (names: readonly string[]) => {
+      let total = 0;
+      for (const name of names) total += (await inspectQueue(connection, name))?.messageCount ?? 0;
+      return total;
+    };
+    return { work: await count(work), retry: await sum(retry), delay: await sum(delay), dead: await count(dead) };
   }
 
   async #connect(): Promise<ChannelModel> {

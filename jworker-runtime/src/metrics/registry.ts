@@ -5,7 +5,7 @@ import { DEAD_LETTER_REASONS, TASK_OUTCOMES, type TaskRecord, type WorkerEventMa
 import type { QueueDepth } from './queue-depth.js';
 
 const PROGRESS_RESULTS = ['sent', 'dropped', 'failed'] as const;
-const QUEUE_KINDS = ['work', 'retry', 'dead'] as const;
+const QUEUE_KINDS = ['work', 'retry', 'delay', 'dead'] as const;
 
 /** Seconds: from a few ms to ten minutes. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -114,7 +114,7 @@ export function createWorkerMetrics(source: MetricsSource, options: WorkerMetric
     const read = options.queueDepth;
     new Gauge({
       name: 'jworker_queue_messages',
-      help: 'Ready messages in the work queue, in all retry queues together, and in the dead-letter queue (read from RabbitMQ, cached a few seconds).',
+      help: 'Ready messages in the work queue, in all retry queues together, in all delay buckets together, and in the dead-letter queue (read from RabbitMQ, cached a few seconds).',
       labelNames: ['worker_type', 'queue', 'kind'] as const,
       registers,
       async collect() {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type Logger from 'bunyan';
 import type { TlsOptions } from '../config/options.js';
+import { DELAY_BUCKETS_MS } from '../wire/delay.js';
 import { queueNames } from '../wire/names.js';
 import { type TopologyOptions, topology } from '../wire/topology.js';
 import { type HealthAnswer, liveness, readiness } from './health.js';
@@ -43,6 +44,7 @@ export async function startMetricsServer(source: MetricsSource, options: Metrics
     retry: topology(options)
       .map((spec) => spec.name)
       .filter((name) => name !== names.work && name !== names.dead),
+    delay: DELAY_BUCKETS_MS.map((bucket) => names.delay(bucket)),
     logger: options.logger,
     connectionName: `jworker metrics ${workerType} ${queue} pid ${process.pid}`,
   });

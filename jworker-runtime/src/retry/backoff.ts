@@ -6,6 +6,11 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
   /** 0..1: a delay is shortened by up to this fraction, at random. */
   readonly jitter: number;
+  /**
+   * Retries asked for with `retryAfterMs` that do not use up an attempt; past them such a retry counts like any
+   * other. Absent: no limit.
+   */
+  readonly maxDeferrals?: number | undefined;
 }
 
 /**
@@ -37,6 +42,15 @@ export function decideRetry(policy: RetryPolicy, attempt: number, permanent: boo
   if (permanent) return { action: 'dead', reason: 'permanent' };
   if (attempt >= policy.maxAttempts) return { action: 'dead', reason: 'exhausted' };
   return { action: 'retry', delayMs: retryDelayMs(policy, attempt), nextAttempt: attempt + 1 };
+}
+
+/**
+ * Whether a failure that asked to wait `retryAfterMs` is deferred: retried after that wait as the same attempt, not
+ * using one up (docs/retries.md), while the policy's `maxDeferrals` allows. Permanent failures are never deferred.
+ */
+export function isDeferral(policy: RetryPolicy, retryAfterMs: number | undefined, deferrals: number, permanent: boolean): boolean {
+  if (permanent || retryAfterMs === undefined) return false;
+  return policy.maxDeferrals === undefined || deferrals < policy.maxDeferrals;
 }
 
 /** Every distinct delay the policy can produce, one retry queue each. */

@@ -17,7 +17,10 @@ export interface RunTaskOptions {
   readonly redelivered?: boolean;
   /** Used instead of the configuration the worker was constructed with (e.g. `retry.maxAttempts`, `taskTimeoutMs`). */
   readonly config?: WorkerConfig;
-  /** Aborting it aborts `context.signal`, as a forced stop would; the outcome is then `retried` (delivered again). */
+  /**
+   * Aborting it aborts `context.signal`, as a forced stop would; the outcome is then `retried` (delivered again), or
+   * `cancelled` when the reason is a `TaskCancelledError`.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -25,9 +28,10 @@ export interface RunTaskOptions {
 export interface RunTaskResult<TResult = unknown> {
   /**
    * What the worker would record: `completed`; `retried` (transient error, attempts left, or a forced stop);
-   * `dead_lettered` (permanent, invalid payload, or the last attempt). The words of `TaskOutcome`.
+   * `dead_lettered` (permanent, invalid payload, or the last attempt); `cancelled` (`signal` aborted with a
+   * `TaskCancelledError`, as a cancel would). The words of `TaskOutcome`.
    */
-  readonly outcome: 'completed' | 'retried' | 'dead_lettered';
+  readonly outcome: 'completed' | 'retried' | 'dead_lettered' | 'cancelled';
   /** What `executeTask` returned, for `completed`. */
   readonly result?: TResult;
   /** What was thrown (or the validation / timeout error), for `retried` and `dead_lettered`. */
@@ -90,6 +94,8 @@ export async function runTask<TTask, TResult>(
         return { outcome: 'retried', error: outcome.error, retryDelayMs: outcome.delayMs, events, logs: records };
       case 'dead_lettered':
         return { outcome: 'dead_lettered', error: outcome.error, reason: outcome.reason, events, logs: records };
+      case 'cancelled':
+        return { outcome: 'cancelled', error: outcome.error, events, logs: records };
       case 'abandoned':
         // A forced stop records nothing: the broker delivers the task again.
         return { outcome: 'retried', error: outcome.error, events, logs: records };

@@ -121,6 +121,11 @@ export class Consumer {
     this.#scheduleRecovery();
   }
 
+  /** Another channel on this consumer's connection, set up again by `setup` on every reconnect. */
+  openChannel(name: string, setup: (channel: ConfirmChannel) => Promise<void>): ChannelWrapper {
+    return this.#manager.createChannel({ name, confirm: true, setup });
+  }
+
   /** Cancels, flushes and closes the channel and the connection. */
   async close(): Promise<void> {
     await this.cancel();

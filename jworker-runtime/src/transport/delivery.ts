@@ -1,4 +1,5 @@
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { QueueSpec } from '../wire/topology.js';
 import type { AckBatcher } from './ack-batcher.js';
 import { publishConfirmed } from './publish.js';
 import { type ReturnTracker, returnKey } from './returns.js';
@@ -41,6 +42,14 @@ export class Delivery {
     }
     // The return, if any, came before the confirm.
     return !this.#returns.settle(key);
+  }
+
+  /**
+   * Declares a queue (idempotent) on this delivery's channel: a delay bucket, the first time it is needed. A declare
+   * that conflicts with an existing queue closes the channel; the delivery is then delivered again.
+   */
+  async declare(spec: QueueSpec): Promise<void> {
+    await this.#channel.assertQueue(spec.name, { durable: true, arguments: { ...spec.arguments } });
   }
 
   /** The outcome is safe on the broker: ack with the next batch. */

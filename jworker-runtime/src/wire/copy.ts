@@ -73,6 +73,21 @@ export function copiedProperties(properties: Partial<MessageProperties>, headers
   };
 }
 
+/**
+ * The copy of a task sent to a delay bucket to wait (docs/scheduling.md): the producer's headers and jworker's own
+ * (attempt, last error, deferrals: the task is the same, only later), with `x-jworker-not-before` set and the relative
+ * `x-jworker-delay-ms` dropped (it was turned into the absolute time on first arrival). The broker's `x-death` is
+ * dropped too: it would grow by an entry on every hop.
+ */
+export function delayedCopy(properties: Partial<MessageProperties>, taskId: string, notBefore: number): Options.Publish {
+  const headers = producerHeaders(properties.headers);
+  for (const [key, value] of Object.entries(properties.headers ?? {})) {
+    if (key.startsWith('x-jworker-') && key !== HEADERS.delayMs) headers[key] = value;
+  }
+  headers[HEADERS.notBefore] = notBefore;
+  return { ...copiedProperties(properties, headers), messageId: taskId, mandatory: true };
+}
+
 /** What a retry copy says of the attempt before it. */
 export interface RetryNote {
   readonly nextAttempt: number;
@@ -80,6 +95,10 @@ export interface RetryNote {
   readonly lastError: string;
   /** A per-message TTL shorter than the retry queue's (jitter). */
   readonly expirationMs?: number;
+  /** Retries so far that waited for a `retryAfterMs`; written when above 0. */
+  readonly deferrals?: number;
+  /** A retry that waits for a `retryAfterMs`: not before this time (epoch ms), through the delay buckets. */
+  readonly notBefore?: number;
 }
 
 /**
@@ -87,7 +106,13 @@ export interface RetryNote {
  * Mandatory, like every copy: one that reaches no queue (a deleted retry queue) must not count as made.
  */
 export function retryCopy(properties: Partial<MessageProperties>, taskId: string, note: RetryNote): Options.Publish {
-  const headers = { ...producerHeaders(properties.headers), [HEADERS.attempt]: note.nextAttempt, [HEADERS.lastError]: note.lastError };
+  const headers: Record<string, unknown> = {
+    ...producerHeaders(properties.headers),
+    [HEADERS.attempt]: note.nextAttempt,
+    [HEADERS.lastError]: note.lastError,
+  };
+  if (note.deferrals) headers[HEADERS.deferrals] = note.deferrals;
+  if (note.notBefore !== undefined) headers[HEADERS.notBefore] = note.notBefore;
   const copy: Options.Publish = { ...copiedProperties(properties, headers), messageId: taskId, mandatory: true };
   if (note.expirationMs !== undefined) copy.expiration = String(note.expirationMs);
   return copy;

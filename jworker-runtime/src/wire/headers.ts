@@ -16,6 +16,16 @@ export const HEADERS = {
   failedAt: 'x-jworker-failed-at',
   /** Dead letters: why the task was dead-lettered, a {@link DeadLetterReason}. */
   reason: 'x-jworker-reason',
+  /** Delayed tasks: the task must not start before this time, in epoch milliseconds (docs/scheduling.md). */
+  notBefore: 'x-jworker-not-before',
+  /** Delayed tasks from producers without a clock to trust: wait this many ms from the first arrival at a worker. */
+  delayMs: 'x-jworker-delay-ms',
+  /** Retries that waited for a `retryAfterMs` (they do not use up an attempt), counted on each copy. */
+  deferrals: 'x-jworker-deferrals',
+  /** Cancel requests: when the cancel was asked for, in epoch milliseconds. */
+  cancelledAt: 'x-jworker-cancelled-at',
+  /** Cancel stream: a worker's marker, read back to know it has read everything before it. */
+  marker: 'x-jworker-marker',
 } as const;
 
 /**

@@ -1,9 +1,10 @@
 /** The status of a task event, as in the GraphQL enum `TaskStatus`. */
-export type TaskStatus = 'STARTED' | 'PROGRESS' | 'RETRYING' | 'COMPLETED' | 'FAILED';
+export type TaskStatus = 'STARTED' | 'PROGRESS' | 'RETRYING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
 /**
  * One event in a task's life, shaped as the GraphQL input `TaskEventInput` (schema/progress.graphql).
- * Per task they come in order: STARTED, PROGRESS…, then RETRYING (and a new STARTED) or COMPLETED or FAILED.
+ * Per task they come in order: STARTED, PROGRESS…, then RETRYING (and a new STARTED) or COMPLETED or FAILED or
+ * CANCELLED (also without a STARTED, for a task cancelled before it started).
  */
 export interface TaskEvent {
   readonly taskId: string;
@@ -21,7 +22,7 @@ export interface TaskEvent {
   readonly message?: string;
   /** The task's result, for COMPLETED. */
   readonly result?: unknown;
-  /** The error message, for RETRYING and FAILED. */
+  /** The error message, for RETRYING, FAILED and CANCELLED. */
   readonly error?: string;
   /**
    * The W3C trace id (32 hex digits) of the attempt's span, when tracing is on and the span records: the key to

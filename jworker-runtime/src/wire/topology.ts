@@ -14,6 +14,9 @@ export interface QueueSpec {
   readonly arguments: Readonly<Record<string, unknown>>;
 }
 
+/** At-least-once dead-lettering needs reject-publish overflow; with no length limit set, nothing is ever rejected. */
+const SAFE_DEAD_LETTERING = { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } as const;
+
 /**
  * The queues of one worker queue (documented in docs/retries.md):
  * - `<queue>`: the work queue. Quorum queues get a delivery limit and dead-letter to `<queue>.dead`,
@@ -31,32 +34,42 @@ export interface QueueSpec {
 export function topology(options: TopologyOptions): QueueSpec[] {
   const names = queueNames(options.queue);
   const quorum = options.queueType === 'quorum';
-  // At-least-once dead-lettering needs reject-publish overflow; with no length limit set, nothing is ever rejected.
-  const safeDeadLettering = quorum ? { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } : {};
   const work: Record<string, unknown> = quorum
     ? {
         'x-queue-type': 'quorum',
         'x-delivery-limit': options.deliveryLimit,
         'x-dead-letter-exchange': '',
         'x-dead-letter-routing-key': names.dead,
-        ...safeDeadLettering,
+        ...SAFE_DEAD_LETTERING,
       }
     : { 'x-queue-type': 'classic' };
   const specs: QueueSpec[] = [
     { name: names.work, arguments: work },
     { name: names.dead, arguments: { 'x-queue-type': options.queueType } },
   ];
-  for (const delay of allRetryDelays(options.retry)) {
-    specs.push({
-      name: names.retry(delay),
-      arguments: {
-        'x-queue-type': options.queueType,
-        'x-message-ttl': delay,
-        'x-dead-letter-exchange': '',
-        'x-dead-letter-routing-key': names.work,
-        ...safeDeadLettering,
-      },
-    });
-  }
+  for (const delay of allRetryDelays(options.retry)) specs.push(waitingQueue(options, names.retry(delay), delay));
   return specs;
+}
+
+/**
+ * The delay bucket `<queue>.delay.<bucketMs>` (docs/scheduling.md): like a retry queue, of the work queue's type,
+ * holding each message `bucketMs` (x-message-ttl) and dead-lettering it back to `<queue>`. Declared when first used,
+ * so a queue that never delays a task has none.
+ */
+export function delayQueueSpec(options: Pick<TopologyOptions, 'queue' | 'queueType'>, bucketMs: number): QueueSpec {
+  return waitingQueue(options, queueNames(options.queue).delay(bucketMs), bucketMs);
+}
+
+/** A queue where messages wait `ttlMs`, then go back to the work queue. */
+function waitingQueue(options: Pick<TopologyOptions, 'queue' | 'queueType'>, name: string, ttlMs: number): QueueSpec {
+  return {
+    name,
+    arguments: {
+      'x-queue-type': options.queueType,
+      'x-message-ttl': ttlMs,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': options.queue,
+      ...(options.queueType === 'quorum' ? SAFE_DEAD_LETTERING : {}),
+    },
+  };
 }

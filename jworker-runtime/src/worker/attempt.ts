@@ -1,9 +1,17 @@
 import type Logger from 'bunyan';
 import { errorCode, errorMessage } from '../errors/message.js';
-import { isTaskValidationError, TaskTimeoutError, TaskValidationError, WorkerError } from '../errors/worker-error.js';
+import {
+  isTaskCancelledError,
+  isTaskValidationError,
+  isWorkerError,
+  type TaskCancelledError,
+  TaskTimeoutError,
+  TaskValidationError,
+  WorkerError,
+} from '../errors/worker-error.js';
 import { isoNow } from '../log/iso-clock.js';
 import { noopEventSink, type TaskEventSink } from '../progress/events.js';
-import { decideRetry, jitteredDelayMs, type RetryPolicy } from '../retry/backoff.js';
+import { decideRetry, isDeferral, jitteredDelayMs, type RetryPolicy } from '../retry/backoff.js';
 import type { TraceIds } from '../tracing/process-span.js';
 import type { TaskEvent, TaskStatus } from '../wire/task-event.js';
 import { TaskAbort } from './task-abort.js';
@@ -40,6 +48,8 @@ export interface AttemptInput {
    * (a BigInt, a cycle) fails the attempt for good, with a reason, instead of failing to record.
    */
   readonly serializeResult?: boolean;
+  /** Retries of this task so far that waited for a `retryAfterMs` without using up an attempt. @default 0 */
+  readonly deferrals?: number;
   /** The attempt's span, when it records: the task's log lines and progress events carry its ids. */
   readonly trace?: TraceIds | undefined;
 }
@@ -48,17 +58,30 @@ export interface AttemptInput {
 export type AttemptOutcome<TResult> =
   /** `resultJson` is the result as JSON, when `serializeResult` asked for it. */
   | { readonly status: 'completed'; readonly result: TResult; readonly resultJson?: string }
-  /** `queueDelayMs` names the retry queue; `delayMs` is the delay with jitter. */
+  /**
+   * `queueDelayMs` names the retry queue; `delayMs` is the delay with jitter. `delayed`: the copy waits `delayMs` in
+   * the delay buckets instead (a `retryAfterMs` longer than the backoff). `deferrals` goes on the copy.
+   */
   | {
       readonly status: 'retried';
       readonly error: unknown;
       readonly delayMs: number;
       readonly queueDelayMs: number;
       readonly nextAttempt: number;
+      readonly delayed: boolean;
+      readonly deferrals: number;
     }
   | { readonly status: 'dead_lettered'; readonly error: unknown; readonly reason: 'permanent' | 'exhausted' | 'invalid' }
   /** Forced stop: no outcome is recorded; the broker delivers the task again. */
-  | { readonly status: 'abandoned'; readonly error: unknown };
+  | { readonly status: 'abandoned'; readonly error: unknown }
+  /** Cancelled (before it started, or aborted while it ran): acked, the caller told. */
+  | { readonly status: 'cancelled'; readonly error: TaskCancelledError };
+
+/** The `retryAfterMs` of a WorkerError (also one from another copy of the package), when it is usable. */
+function retryAfterOf(error: unknown): number | undefined {
+  const value: unknown = isWorkerError(error) ? error.retryAfterMs : undefined;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.ceil(value) : undefined;
+}
 
 function clampPercent(percent: number): number {
   if (!Number.isFinite(percent)) return 0;
@@ -191,6 +214,10 @@ export async function runAttempt<TTask, TResult>(
     finished = true;
     const aborted = abort.aborted;
     const reason: unknown = aborted ? abort.reason : undefined;
+    if (aborted && isTaskCancelledError(reason)) {
+      if (reporting) emit('CANCELLED', { error: reason.message });
+      return { status: 'cancelled', error: reason };
+    }
     if (aborted && !(reason instanceof TaskTimeoutError)) {
       // Forced stop: record nothing, so the broker delivers the task again.
       return { status: 'abandoned', error: reason ?? thrown };
@@ -203,16 +230,29 @@ export async function runAttempt<TTask, TResult>(
       taskLogger().warn({ err: checkError }, 'isPermanentError threw; treating the error as transient');
       permanent = false;
     }
+    const retryAfter = retryAfterOf(error);
+    const deferrals = input.deferrals ?? 0;
+    if (isDeferral(hooks.retry, retryAfter, deferrals, permanent)) {
+      const delayMs = retryAfter as number;
+      if (reporting) {
+        emit('RETRYING', {
+          error: errorMessage(error),
+          message: `retrying in ${delayMs} ms as the error asked (retryAfterMs); attempt ${attempt} of ${maxAttempts} is not used up`,
+        });
+      }
+      return { status: 'retried', error, delayMs, queueDelayMs: delayMs, nextAttempt: attempt, delayed: true, deferrals: deferrals + 1 };
+    }
     const decision = decideRetry(hooks.retry, attempt, permanent);
     if (decision.action === 'retry') {
-      const delayMs = jitteredDelayMs(hooks.retry, attempt);
+      const delayMs = Math.max(jitteredDelayMs(hooks.retry, attempt), retryAfter ?? 0);
       if (reporting) {
         emit('RETRYING', {
           error: errorMessage(error),
           message: `retrying in ${delayMs} ms (attempt ${decision.nextAttempt} of ${maxAttempts})`,
         });
       }
-      return { status: 'retried', error, delayMs, queueDelayMs: decision.delayMs, nextAttempt: decision.nextAttempt };
+      const delayed = delayMs > decision.delayMs;
+      return { status: 'retried', error, delayMs, queueDelayMs: decision.delayMs, nextAttempt: decision.nextAttempt, delayed, deferrals };
     }
     if (reporting) emit('FAILED', { error: errorMessage(error) });
     return { status: 'dead_lettered', error, reason: decision.reason };

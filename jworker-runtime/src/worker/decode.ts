@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parseNotBefore } from '../wire/delay.js';
 import { HEADERS, parseAttemptHeader } from '../wire/headers.js';
 
 /** What a delivery must carry to be decoded: the AMQP body and the few properties jworker reads. */
@@ -93,6 +94,8 @@ export function decodeDelivery(delivery: RawDelivery, maxMessageBytes: number): 
     };
   }
   if ('problem' in parsedAttempt) return { ok: false, taskId, attempt, code: 'BAD_HEADER', message: parsedAttempt.problem };
+  const due = parseNotBefore(delivery.headers, 0);
+  if ('problem' in due) return { ok: false, taskId, attempt, code: 'BAD_HEADER', message: due.problem };
   const text = delivery.content.toString('utf8');
   let payload: unknown;
   try {

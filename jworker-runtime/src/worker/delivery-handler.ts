@@ -1,20 +1,27 @@
+import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type Logger from 'bunyan';
 import type { ResolvedConfig } from '../config/normalize.js';
 import { errorMessage } from '../errors/message.js';
+import { TaskCancelledError } from '../errors/worker-error.js';
 import { isoNow } from '../log/iso-clock.js';
 import { redact } from '../log/mask.js';
-import { tracingInactive } from '../tracing/global.js';
-import { type AttemptSpan, ProcessSpan, type SpanEnd, UNTRACED } from '../tracing/process-span.js';
+import { type AttemptSpan, type TraceIds, UNTRACED } from '../tracing/process-span.js';
 import type { Delivery } from '../transport/delivery.js';
+import { delayedCopy } from '../wire/copy.js';
+import { parseNotBefore } from '../wire/delay.js';
 import { HEADERS, parseAttemptHeader } from '../wire/headers.js';
 import { queueNames } from '../wire/names.js';
 import { replyPatterns, replyToProblem } from '../wire/reply.js';
 import { type AttemptHooks, type AttemptOutcome, runAttempt } from './attempt.js';
+import { openAttemptSpan, spanEnd } from './attempt-span.js';
+import type { Cancellations } from './cancellations.js';
+import { MissingQueueError, publishDelayed } from './copies.js';
 import { type Decoded, decodeDelivery } from './decode.js';
 import type { InFlight } from './in-flight.js';
-import { MissingQueueError, type RecordContext, recordOutcome, salvage } from './outcome.js';
+import { type RecordContext, recordOutcome, salvage } from './outcome.js';
 import { logOutcome } from './outcome-log.js';
+import type { StartLimiter } from './start-limiter.js';
 import { TaskAbort } from './task-abort.js';
 import type { TaskOutcome, TaskRecord, WorkerEventMap } from './worker-events.js';
 
@@ -26,6 +33,10 @@ export interface DeliveryHandlerOptions<TTask, TResult> {
   /** Where `taskStart` and `taskEnd` go. */
   readonly events: Pick<EventEmitter<WorkerEventMap>, 'emit' | 'listenerCount'>;
   readonly inFlight: InFlight;
+  /** The cancels read from the queue's cancel stream, and the attempts they abort. */
+  readonly cancels: Cancellations;
+  /** `WORKER_RATE_LIMIT`: when each task may start; absent without a limit. */
+  readonly limiter: StartLimiter | undefined;
   /** Kept out of every error text the handler writes. */
   readonly secrets: readonly string[];
   /** One of the worker's queues is missing: declare them all again. */
@@ -49,6 +60,8 @@ export class DeliveryHandler<TTask, TResult> {
   readonly #logger: Logger;
   readonly #events: Pick<EventEmitter<WorkerEventMap>, 'emit' | 'listenerCount'>;
   readonly #inFlight: InFlight;
+  readonly #cancels: Cancellations;
+  readonly #limiter: StartLimiter | undefined;
   readonly #record: RecordContext;
   readonly #replyAllowed: (name: string) => boolean;
   /** Causes of unroutable replies already logged. */
@@ -60,9 +73,12 @@ export class DeliveryHandler<TTask, TResult> {
     this.#logger = options.logger;
     this.#events = options.events;
     this.#inFlight = options.inFlight;
+    this.#cancels = options.cancels;
+    this.#limiter = options.limiter;
     const { secrets } = options;
     this.#record = {
       names: queueNames(options.cfg.queue),
+      queueType: options.cfg.queueType,
       workerType: options.hooks.workerType,
       text: (error) => redact(errorMessage(error), secrets),
       unroutableReply: (replyTo) => this.#unroutableReply(replyTo),
@@ -102,6 +118,10 @@ export class DeliveryHandler<TTask, TResult> {
     const startedAt = performance.now();
     let record: TaskRecord | undefined;
     try {
+      // Sent on to wait, or given back unstarted at a stop: not an outcome, no taskEnd. (No await on the common path.)
+      const notBefore = this.#notYet(delivery);
+      if (notBefore !== undefined) return await this.#sendOn(delivery, notBefore);
+      if (this.#limiter && !(await this.#limiter.slot())) return this.#giveBack(delivery);
       record = await this.#process(delivery, startedAt);
     } catch (error) {
       record = await this.#salvage(delivery, error, startedAt);
@@ -116,32 +136,58 @@ export class DeliveryHandler<TTask, TResult> {
     }
   }
 
+  /**
+   * When a task whose time has not come may start (its `x-jworker-not-before`, epoch ms), or undefined when it may
+   * start now. A cancelled task is not held back: it is dropped now, not at its time. A malformed header is refused
+   * by decodeDelivery, with the other bad headers.
+   */
+  #notYet(delivery: Delivery): number | undefined {
+    const { headers, messageId } = delivery.message.properties;
+    if (headers === undefined) return undefined;
+    const due = parseNotBefore(headers, Date.now());
+    if (!('notBefore' in due) || due.notBefore === undefined || due.notBefore <= Date.now()) return undefined;
+    return messageId && this.#cancels.isCancelled(messageId as string) ? undefined : due.notBefore;
+  }
+
+  /**
+   * Sends a task whose time has not come on to its next delay bucket and acks it, without running it and without a
+   * task event; if that fails (the channel closed), the broker delivers it again.
+   */
+  async #sendOn(delivery: Delivery, notBefore: number): Promise<void> {
+    const { properties, content } = delivery.message;
+    const taskId = (properties.messageId as string | undefined) || randomUUID();
+    try {
+      await publishDelayed(delivery, this.#record, content, delayedCopy(properties, taskId, notBefore), notBefore);
+      delivery.ack();
+      if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, notBefore, waitMs: notBefore - Date.now() }, 'task delayed');
+    } catch (error) {
+      if (!(error instanceof MissingQueueError)) {
+        this.#logger.warn({ taskId, err: error }, 'could not delay task %s (the channel closed); the broker will deliver it again', taskId);
+      }
+    } finally {
+      this.#inFlight.leave();
+    }
+  }
+
+  /** The worker stops while the task waits for the rate limit: back to its queue, unstarted. */
+  #giveBack(delivery: Delivery): void {
+    delivery.requeue();
+    this.#inFlight.leave();
+  }
+
   /** Decodes the delivery and runs its attempt inside the attempt's span. Not async: no extra promise per task. */
   #process(delivery: Delivery, startedAt: number): Promise<TaskRecord> {
-    const cfg = this.#cfg;
-    const { properties, fields, content } = delivery.message;
-    const decoded = decodeDelivery({ content, messageId: properties.messageId, headers: properties.headers }, cfg.maxMessageBytes);
-    // No OpenTelemetry registration in the process (most workers): no span, not even a no-op one.
-    if (tracingInactive()) return this.#attempt(delivery, decoded, UNTRACED, startedAt);
-    const span = new ProcessSpan({
-      queue: cfg.queue,
-      taskId: decoded.taskId,
-      attempt: decoded.attempt,
-      maxAttempts: cfg.retry.maxAttempts,
-      workerType: this.#hooks.workerType,
-      headers: properties.headers,
-      routingKey: fields.routingKey,
-      deliveryTag: fields.deliveryTag,
-      redelivered: fields.redelivered,
-      bodySize: content.length,
-    });
-    const done = span.run(() => this.#attempt(delivery, decoded, span, startedAt));
-    if (span.ids === undefined) return done;
-    // An error outside the attempt (salvaged by the caller) still ends a recording span.
-    return done.catch((error: unknown) => {
-      span.end({ outcome: 'dead_lettered', reason: 'internal', error });
-      throw error;
-    });
+    const { properties, content } = delivery.message;
+    const decoded = decodeDelivery({ content, messageId: properties.messageId, headers: properties.headers }, this.#cfg.maxMessageBytes);
+    const span = openAttemptSpan(delivery, decoded, this.#cfg, this.#hooks.workerType);
+    if (span === UNTRACED) return this.#attempt(delivery, decoded, span, startedAt);
+    // An error outside the attempt (salvaged by the caller) still ends the span.
+    return span
+      .run(() => this.#attempt(delivery, decoded, span, startedAt))
+      .catch((error: unknown) => {
+        span.end({ outcome: 'dead_lettered', reason: 'internal', error });
+        throw error;
+      });
   }
 
   /** One attempt inside its span: run it (or refuse the message), record the outcome, log the end line. */
@@ -149,17 +195,21 @@ export class DeliveryHandler<TTask, TResult> {
     const cfg = this.#cfg;
     const { properties, fields, content } = delivery.message;
     const { taskId, attempt } = decoded;
+    const trace = span.ids;
     const requested = properties.replyTo as string | undefined;
     const replyProblem = requested ? replyToProblem(requested, cfg.queue, this.#replyAllowed) : undefined;
     const replyTo = replyProblem === undefined ? requested || undefined : undefined;
-    const trace = span.ids;
     // No event object and no debug line to build when nobody reads them (most tasks of most workers).
     if (this.#events.listenerCount('taskStart') > 0) this.#events.emit('taskStart', { taskId, attempt });
 
     let outcome: AttemptOutcome<TResult>;
-    if (decoded.ok && replyProblem === undefined) {
+    if (this.#cancels.isCancelled(taskId)) {
+      outcome = { status: 'cancelled', error: new TaskCancelledError(taskId) };
+      this.#emit(taskId, attempt, 'CANCELLED', outcome.error.message, trace);
+    } else if (decoded.ok && replyProblem === undefined) {
       const abort = new TaskAbort();
       this.#inFlight.attemptStarted(abort);
+      this.#cancels.started(taskId, abort);
       if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, attempt, redelivered: fields.redelivered, ...trace }, 'task started');
       try {
         outcome = await runAttempt(this.#hooks, {
@@ -169,24 +219,16 @@ export class DeliveryHandler<TTask, TResult> {
           payload: decoded.payload,
           controller: abort,
           serializeResult: replyTo !== undefined,
+          deferrals: countHeader(properties.headers?.[HEADERS.deferrals]),
           trace,
         });
       } finally {
         this.#inFlight.attemptEnded(abort);
+        this.#cancels.ended(abort);
       }
     } else {
       const invalid = decoded.ok ? { code: 'REPLY_TO_REFUSED', message: replyProblem as string } : decoded;
-      this.#hooks.sink.emit({
-        taskId,
-        workerType: this.#hooks.workerType,
-        queue: cfg.queue,
-        status: 'FAILED',
-        attempt,
-        maxAttempts: cfg.retry.maxAttempts,
-        error: invalid.message,
-        timestamp: isoNow(),
-        ...(trace === undefined ? {} : { traceId: trace.trace_id }),
-      });
+      this.#emit(taskId, attempt, 'FAILED', invalid.message, trace);
       outcome = { status: 'dead_lettered', error: Object.assign(new Error(invalid.message), { code: invalid.code }), reason: 'invalid' };
     }
 
@@ -213,6 +255,21 @@ export class DeliveryHandler<TTask, TResult> {
     return record;
   }
 
+  /** A task event for a task that never started (refused or cancelled). */
+  #emit(taskId: string, attempt: number, status: 'FAILED' | 'CANCELLED', error: string, trace: TraceIds | undefined): void {
+    this.#hooks.sink.emit({
+      taskId,
+      workerType: this.#hooks.workerType,
+      queue: this.#cfg.queue,
+      status,
+      attempt,
+      maxAttempts: this.#cfg.retry.maxAttempts,
+      error,
+      timestamp: isoNow(),
+      ...(trace === undefined ? {} : { traceId: trace.trace_id }),
+    });
+  }
+
   async #salvage(delivery: Delivery, error: unknown, startedAt: number): Promise<TaskRecord> {
     const { properties, content } = delivery.message;
     const taskId = (properties.messageId as string | undefined) || 'unknown';
@@ -230,20 +287,8 @@ export class DeliveryHandler<TTask, TResult> {
   }
 }
 
-/** What the attempt's span records of its end: the recorded outcome, and the attempt's error and reason. */
-function spanEnd<TResult>(recorded: TaskOutcome, outcome: AttemptOutcome<TResult>): SpanEnd {
-  switch (outcome.status) {
-    case 'completed':
-      return { outcome: recorded };
-    case 'retried':
-      return { outcome: recorded, error: outcome.error, retryInMs: outcome.delayMs };
-    case 'dead_lettered':
-      return { outcome: recorded, error: outcome.error, reason: outcome.reason };
-    case 'abandoned':
-      return { outcome: recorded, error: outcome.error };
-    default: {
-      const exhaustive: never = outcome;
-      throw new Error(`unknown outcome ${String(exhaustive)}`);
-    }
-  }
+/** A count header (`x-jworker-deferrals`): a whole number, anything else 0. */
+function countHeader(value: unknown): number {
+  const n = typeof value === 'number' || typeof value === 'string' ? Number(value) : 0;
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }

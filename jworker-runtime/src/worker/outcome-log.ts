@@ -45,6 +45,9 @@ export function logOutcome<TResult>(
     case 'abandoned':
       logger.warn(fields, 'task aborted by a forced stop; it will be delivered again');
       return;
+    case 'cancelled':
+      infoLine(logger, fields, 'task cancelled');
+      return;
     default: {
       const exhaustive: never = attempt;
       throw new Error(`unknown outcome ${String(exhaustive)}`);

@@ -1,19 +1,13 @@
-import type { MessageProperties, Options } from 'amqplib';
+import type { MessageProperties } from 'amqplib';
 import { errorCode } from '../errors/message.js';
 import { deadLetterCopy, retryCopy } from '../wire/copy.js';
-import type { QueueNames } from '../wire/names.js';
 import { completedReply, failedReply } from '../wire/reply.js';
 import type { AttemptOutcome } from './attempt.js';
+import { type CopyContext, type OutcomeTarget, publishCopy, publishDelayed } from './copies.js';
 import type { TaskOutcome } from './worker-events.js';
 
-/** Where a delivery's outcome is made safe: its own channel (confirmed publishes) and its ack. */
-export interface OutcomeTarget {
-  /** Resolves once confirmed: false when a mandatory publish reached no queue. */
-  publish(queue: string, content: Buffer, options: Options.Publish): Promise<boolean>;
-  ack(): void;
-  /** Gives the message back to its queue now. */
-  requeue(): void;
-}
+export type { OutcomeTarget } from './copies.js';
+export { MissingQueueError } from './copies.js';
 
 /** One delivery, as outcome recording reads it. */
 export interface RecordedDelivery {
@@ -26,30 +20,12 @@ export interface RecordedDelivery {
 }
 
 /** What recording needs besides the delivery. */
-export interface RecordContext {
-  readonly names: QueueNames;
+export interface RecordContext extends CopyContext {
   readonly workerType: string;
   /** An error's message as it may be shown anywhere (secrets removed). */
   text(error: unknown): string;
   /** A reply reached no queue (its caller is gone): logged once per cause. */
   unroutableReply(replyTo: string): void;
-  /** A copy reached no queue: the worker's own queue is missing (deleted while it ran) and must be declared again. */
-  missingQueue(queue: string): void;
-}
-
-/** A copy reached no queue: the delivery is left unacked, for redelivery once the queues are declared again. */
-export class MissingQueueError extends Error {
-  override name = 'MissingQueueError' as const;
-  constructor(queue: string) {
-    super(`queue ${queue} does not exist (was it deleted?)`);
-  }
-}
-
-/** Publishes a copy of a task; a copy that reached no queue is not made. */
-async function publishCopy(target: OutcomeTarget, ctx: RecordContext, queue: string, content: Buffer, options: Options.Publish) {
-  if (await target.publish(queue, content, options)) return;
-  ctx.missingQueue(queue);
-  throw new MissingQueueError(queue);
 }
 
 /** The longest error text kept in a dead letter or a reply, and in a retry copy. */
@@ -78,13 +54,18 @@ export async function recordOutcome<TResult>(
       return 'completed';
     case 'retried': {
       const lastError = truncate(ctx.text(outcome.error), MAX_LAST_ERROR);
-      const copy = retryCopy(delivery.properties, taskId, {
-        nextAttempt: outcome.nextAttempt,
-        lastError,
+      const note = { nextAttempt: outcome.nextAttempt, lastError, deferrals: outcome.deferrals };
+      if (outcome.delayed) {
+        // Longer than the backoff (a retryAfterMs): the copy waits in the delay buckets, as a delayed task would.
+        const notBefore = Date.now() + outcome.delayMs;
+        const copy = retryCopy(delivery.properties, taskId, { ...note, notBefore });
+        await publishDelayed(target, ctx, delivery.content, copy, notBefore);
+      } else {
         // Jitter shortens the queue's delay for this copy only.
-        ...(outcome.delayMs < outcome.queueDelayMs ? { expirationMs: outcome.delayMs } : {}),
-      });
-      await publishCopy(target, ctx, ctx.names.retry(outcome.queueDelayMs), delivery.content, copy);
+        const jitter = outcome.delayMs < outcome.queueDelayMs ? { expirationMs: outcome.delayMs } : {};
+        const copy = retryCopy(delivery.properties, taskId, { ...note, ...jitter });
+        await publishCopy(target, ctx, ctx.names.retry(outcome.queueDelayMs), delivery.content, copy);
+      }
       target.ack();
       return 'retried';
     }
@@ -106,6 +87,13 @@ export async function recordOutcome<TResult>(
       target.ack();
       return 'dead_lettered';
     }
+    case 'cancelled':
+      if (replyTo) {
+        const body = failedReply(taskId, { message: outcome.error.message, code: 'CANCELLED', permanent: true });
+        await reply(target, ctx, delivery, replyTo, body);
+      }
+      target.ack();
+      return 'cancelled';
     case 'abandoned':
       // Left unacked: closing the channel returns it to the queue.
       return 'abandoned';

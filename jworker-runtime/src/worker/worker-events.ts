@@ -7,12 +7,13 @@ export type WorkerState = 'idle' | 'starting' | 'connecting' | 'consuming' | 're
  * How a delivery ended: the one vocabulary of logs (`outcome`), events (`taskEnd`), metrics
  * (`jworker_tasks_total{outcome}`) and the docs. `completed`: done, replied; `retried`: a retry copy waits in a retry
  * queue; `dead_lettered`: moved to `<queue>.dead`; `abandoned`: aborted by a forced stop, delivered again;
- * `unrecorded`: the channel closed before the outcome was safe, delivered again.
+ * `unrecorded`: the channel closed before the outcome was safe, delivered again; `cancelled`: cancelled before it
+ * started or while it ran, acked (docs/scheduling.md#cancelling).
  */
-export type TaskOutcome = 'completed' | 'retried' | 'dead_lettered' | 'abandoned' | 'unrecorded';
+export type TaskOutcome = 'completed' | 'retried' | 'dead_lettered' | 'abandoned' | 'unrecorded' | 'cancelled';
 
 /** Every {@link TaskOutcome}, in a stable order. */
-export const TASK_OUTCOMES: readonly TaskOutcome[] = ['completed', 'retried', 'dead_lettered', 'abandoned', 'unrecorded'];
+export const TASK_OUTCOMES: readonly TaskOutcome[] = ['completed', 'retried', 'dead_lettered', 'abandoned', 'unrecorded', 'cancelled'];
 
 /** Every {@link DeadLetterReason}, in a stable order. */
 export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = ['permanent', 'exhausted', 'invalid', 'internal'];

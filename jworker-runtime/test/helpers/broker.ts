@@ -5,6 +5,8 @@ import type { ExecutionContext } from 'ava';
 import { normalizeConfig } from '../../src/config/normalize.js';
 import type { RetryOptions } from '../../src/config/options.js';
 import { assertTopology } from '../../src/transport/declare.js';
+import { DELAY_BUCKETS_MS } from '../../src/wire/delay.js';
+import { queueNames } from '../../src/wire/names.js';
 import { topology } from '../../src/wire/topology.js';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -46,11 +48,18 @@ export async function rawBroker() {
         out.push(message);
       }
     },
-    /** Deletes a work queue and every queue its worker declares with the retry policy `retry` (the default one if absent). */
+    /**
+     * Deletes a work queue and every queue its worker declares with the retry policy `retry` (the default one if
+     * absent), its delay buckets and its cancel stream.
+     */
     async deleteAll(queue: string, retry: RetryOptions = {}): Promise<void> {
       const del = await connection.createChannel();
       del.on('error', () => {});
       for (const spec of topology(normalizeConfig({ retry }, queue))) await del.deleteQueue(spec.name).catch(() => {});
+      // Delay buckets are declared when first used; deleting one that does not exist is harmless.
+      const names = queueNames(queue);
+      for (const bucket of DELAY_BUCKETS_MS) await del.deleteQueue(names.delay(bucket)).catch(() => {});
+      await del.deleteQueue(names.cancel).catch(() => {});
       await del.close().catch(() => {});
     },
     async close(): Promise<void> {

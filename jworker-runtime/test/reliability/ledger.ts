@@ -21,7 +21,8 @@ export async function createLedger(queue: string) {
   // A name ending in ".replies": one of the reply queues a worker answers by default (docs/security.md).
   const ledgerQueue = `${queue}.ledger.replies`;
   const sent = new Set<string>();
-  const outcomes = new Map<string, { completed: number; failed: number; error?: string }>();
+  /** `firstAt`: when the first outcome of the task arrived (epoch ms). */
+  const outcomes = new Map<string, { completed: number; failed: number; error?: string; firstAt: number }>();
   let connection: amqplib.ChannelModel | undefined;
   let closed = false;
 
@@ -44,7 +45,7 @@ export async function createLedger(queue: string) {
           if (!message) return;
           const id = String(message.properties.correlationId);
           const reply = JSON.parse(message.content.toString()) as { status: string; error?: { message: string } };
-          const entry = outcomes.get(id) ?? { completed: 0, failed: 0 };
+          const entry = outcomes.get(id) ?? { completed: 0, failed: 0, firstAt: Date.now() };
           if (reply.status === 'completed') entry.completed++;
           else {
             entry.failed++;

@@ -22,15 +22,12 @@ export interface ApiContext {
 }
 
 /**
- * What the dashboard can do beyond the CLI. Delayed tasks and cancelling come with the timing work (delayed delivery):
- * until then the page shows the Delayed column as "–" and the Cancel form disabled, and `POST /api/cancel` answers 501.
- * When it lands: count delayed tasks in {@link overview} (`delayed`), implement cancelling here and route
- * `POST /api/cancel` to it in server.ts (request `{ queue, taskId }`, answer `{ cancelled: <count> }`), and set both to
- * true: the page then shows the count and enables its Cancel form (dashboard/dashboard.js, `enableCancel`).
+ * What the dashboard can do beyond the CLI: the page shows the Delayed column (tasks in the delay buckets) and enables
+ * its Cancel form (dashboard/dashboard.js, `enableCancel`) when these are true.
  */
-export const CAPABILITIES = { delayed: false, cancel: false } as const;
+export const CAPABILITIES = { delayed: true, cancel: true } as const;
 
-/** One queue's row: ready, in retry, delayed (not yet: null), dead and consumers of the work queue. */
+/** One queue's row: ready, in retry, delayed (in the delay buckets), dead and consumers of the work queue. */
 export interface QueueRow {
   readonly queue: string;
   readonly ready: number | null;
@@ -56,7 +53,7 @@ export async function overview(ctx: ApiContext) {
         queue,
         ready: work?.ready ?? 0,
         retry: sum('retry'),
-        delayed: null,
+        delayed: sum('delay'),
         dead: hasDead ? sum('dead') : null,
         consumers: work?.consumers ?? null,
       });
@@ -144,6 +141,17 @@ export async function enqueue(ctx: ApiContext, body: Record<string, unknown>) {
     throw error;
   }
   return { queue, taskId, enqueued: 1 };
+}
+
+/**
+ * Cancels a task of one of the dashboard's queues, as `jworker cancel` does (docs/scheduling.md#cancelling): the
+ * request is written to the queue's cancel stream; whether the task exists is not known here.
+ */
+export async function cancel(ctx: ApiContext, body: Record<string, unknown>) {
+  const queue = queueParam(ctx, stringField(body, 'queue'));
+  const taskId = stringField(body, 'taskId') as string;
+  await ctx.client().cancel(queue, taskId);
+  return { queue, taskId, cancelled: 1 };
 }
 
 function describe(queue: string, snapshot: DeadSnapshot) {

@@ -8,7 +8,7 @@ import { TaskClient } from '../../client/task-client.js';
 import { errorMessage } from '../../errors/message.js';
 import type { CliSettings } from '../broker.js';
 import { Access, isLoopback } from './access.js';
-import { act, deadLetter, deadPage, enqueue, overview, refresh } from './api.js';
+import { act, cancel, deadLetter, deadPage, enqueue, overview, refresh } from './api.js';
 import { BrokerLink } from './broker-link.js';
 import { DeadQueues } from './dead-queue.js';
 import { HttpError, readJson, SECURITY_HEADERS, sendJson, statusOf } from './http.js';
@@ -93,9 +93,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     'POST /api/dead/replay': async (request) => act(ctx, await readJson(request), 'replay'),
     'POST /api/dead/purge': async (request) => act(ctx, await readJson(request), 'purge'),
     'POST /api/enqueue': async (request) => enqueue(ctx, await readJson(request)),
-    'POST /api/cancel': () => {
-      throw new HttpError(501, 'cancelling a task is not available in this version of jworker');
-    },
+    'POST /api/cancel': async (request) => cancel(ctx, await readJson(request)),
   };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
