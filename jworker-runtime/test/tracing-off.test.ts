@@ -2,7 +2,7 @@ import { trace } from '@opentelemetry/api';
 import test from 'ava';
 import { TaskClient } from '../src/index.js';
 import { hiddenTracerProvider } from '../src/tracing/registration.js';
-import { deadLetterCopy, replayCopy, retryCopy } from '../src/wire/copy.js';
+import { deadLetterCopy, delayedCopy, replayCopy, retryCopy } from '../src/wire/copy.js';
 import { AMQP_URL, declaredQueue, waitFor } from './helpers/broker.js';
 import { startSample } from './helpers/worker.js';
 
@@ -46,11 +46,12 @@ test.serial('an SDK registered through an older copy of the API, which the runti
   t.not(trace.getTracerProvider(), (global[key] as { trace: unknown }).trace);
 });
 
-test("retry copies, dead letters and replays keep the producer's traceparent and tracestate", (t) => {
+test("retry copies, delayed copies, dead letters and replays keep the producer's traceparent and tracestate", (t) => {
   const trace = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'vendor=value' };
   const delivered = { messageId: 'i15-copy', headers: { ...trace, 'x-death': [], 'x-jworker-attempt': 2 } };
   const retry = retryCopy(delivered, 'i15-copy', { nextAttempt: 3, lastError: 'boom' });
   const dead = deadLetterCopy(delivered, 'i15-copy', { error: 'boom', code: 'E', reason: 'exhausted', attempts: 3, workerType: 'w' });
   const replayed = replayCopy(dead);
-  for (const [name, copy] of Object.entries({ retry, dead, replayed })) t.like(copy.headers, trace, name);
+  const delayed = delayedCopy(delivered, 'i15-copy', Date.now() + 60_000);
+  for (const [name, copy] of Object.entries({ retry, dead, replayed, delayed })) t.like(copy.headers, trace, name);
 });
