@@ -6,6 +6,11 @@
 //   serve  a noop worker that answers TaskClient.call until told to stop (latency);
 //   probe  a worker whose tasks fail their first attempts, to observe the broker-side retry delays at low load;
 //   soak   a noop worker draining `batches` batches the parent fills one after another, reporting memory after each.
+//   share  one of N workers draining one pre-filled queue together (`npm run bench:scaling`): starts consuming when
+//          told `go`, reports its completions every 100 ms, stops when told.
+//   endurance  a worker under the continuous load of `npm run soak` (tasks await `latencyMs`, flagged ones fail their
+//          first attempt) until told to stop; reports its completions every second and a resource sample every
+//          `sampleSeconds` (RSS, heap, event-loop delay, open handles).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import amqplib from 'amqplib';
@@ -248,8 +253,76 @@ async function soak() {
   return { batches, peakRss };
 }
 
+async function share() {
+  const worker = makeWorker({ latencyMs: config.latencyMs, concurrency: config.concurrency });
+  let completed = 0;
+  worker.events.on('taskEnd', (record) => {
+    if (record.outcome === 'completed') completed++;
+  });
+  const next = () => new Promise((resolve) => process.once('message', resolve));
+  await send({ type: 'ready' });
+  await next();
+  const cpu0 = process.cpuUsage();
+  await worker.start();
+  const counter = setInterval(() => void send({ type: 'count', completed }), 100);
+  await next();
+  clearInterval(counter);
+  const cpu = process.cpuUsage(cpu0);
+  await worker.stop();
+  return { completed, cpuMicros: cpu.user + cpu.system, peakRss: peakRssBytes() };
+}
+
+async function endurance() {
+  const worker = makeWorker({
+    failAttempts: 1,
+    latencyMs: config.latencyMs,
+    concurrency: config.concurrency,
+    retry: { maxAttempts: 3, initialDelayMs: config.retryDelay, multiplier: 2 },
+  });
+  const counts = { completed: 0, retried: 0, dead: 0 };
+  worker.events.on('taskEnd', (record) => {
+    if (record.outcome === 'completed') counts.completed++;
+    else if (record.outcome === 'retried') counts.retried++;
+    else counts.dead++;
+  });
+  // Event-loop delay over each sampling window (reset after every sample), at 10 ms resolution.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const started = performance.now();
+  const sample = () => {
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    const delay =
+      loopDelay.count > 0 ? { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } : {};
+    loopDelay.reset();
+    // Timers come and go with the tasks in flight (each awaits one): counted apart from the other handles.
+    const resources = process.getActiveResourcesInfo();
+    const timers = resources.filter((type) => type === 'Timeout').length;
+    const handles = resources.length - timers;
+    return {
+      seconds: (performance.now() - started) / 1000,
+      rss,
+      heapUsed,
+      heapTotal,
+      external,
+      loopDelayMs: delay,
+      handles,
+      timers,
+      ...counts,
+    };
+  };
+  await worker.start();
+  const counter = setInterval(() => void send({ type: 'count', ...counts }), 1000);
+  const sampler = setInterval(() => void send({ type: 'sample', sample: sample() }), config.sampleSeconds * 1000);
+  await send({ type: 'ready' });
+  await new Promise((resolve) => process.once('message', resolve));
+  clearInterval(counter);
+  clearInterval(sampler);
+  await worker.stop();
+  return { ...counts, peakRss: peakRssBytes() };
+}
+
 const drains = { raw: drainRaw, rawfail5: drainRaw };
-const modes = { drain: () => (drains[config.variant] ?? drainWorker)(config.variant), serve, probe, soak };
+const modes = { drain: () => (drains[config.variant] ?? drainWorker)(config.variant), serve, probe, soak, share, endurance };
 try {
   const result = await modes[config.mode]();
   await send({ type: 'result', result });

@@ -47,13 +47,20 @@ const HELP = `npm run bench -- [flags]
   --before-variant V  the variant run on the --before build (default noop)
   --amqp-url URL   broker (default AMQP_URL or amqp://guest:guest@127.0.0.1:5672)`;
 
-/** Parses argv into the bench options, exiting with a message that names the flag on a bad value. */
-export function parseArgs(argv) {
-  const options = { ...DEFAULTS };
+/**
+ * Parses `--name value` / `--name=value` flags into a copy of `defaults` (numbers checked: non-negative), printing
+ * `help` on `--help` and exiting with a message that names the flag on a bad one. Shared by every bench script.
+ */
+export function parseFlags(argv, defaults, help, command) {
+  const fail = (message) => {
+    console.error(`${command}: ${message}\n\n${help}`);
+    process.exit(2);
+  };
+  const options = { ...defaults };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     if (arg === '--help' || arg === '-h') {
-      console.log(HELP);
+      console.log(help);
       process.exit(0);
     }
     if (!arg.startsWith('--')) fail(`unexpected argument ${JSON.stringify(arg)}`);
@@ -64,14 +71,20 @@ export function parseArgs(argv) {
       arg = arg.slice(0, eq);
     } else value = argv[++i];
     const key = arg.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (!(key in DEFAULTS)) fail(`unknown flag ${arg}`);
+    if (!(key in defaults)) fail(`unknown flag ${arg}`);
     if (value === undefined) fail(`${arg} needs a value`);
-    if (typeof DEFAULTS[key] === 'number') {
+    if (typeof defaults[key] === 'number') {
       const n = Number(value);
       if (!Number.isFinite(n) || n < 0) fail(`${arg}: expected a non-negative number, got ${JSON.stringify(value)}`);
       options[key] = n;
     } else options[key] = value;
   }
+  return { options, fail };
+}
+
+/** Parses argv into the bench options, exiting with a message that names the flag on a bad value. */
+export function parseArgs(argv) {
+  const { options, fail } = parseFlags(argv, DEFAULTS, HELP, 'bench');
   const variants = options.variants.split(',').filter(Boolean);
   for (const v of variants)
     if (!VARIANTS.includes(v)) fail(`--variants: unknown variant ${JSON.stringify(v)} (expected ${VARIANTS.join(', ')})`);
@@ -80,9 +93,4 @@ export function parseArgs(argv) {
   if (options.tasks < 1 || options.rounds < 1 || options.prefetch < 1) fail('--tasks, --rounds and --prefetch must be at least 1');
   if (options.bytes < 64) fail('--bytes: expected at least 64');
   return options;
-}
-
-function fail(message) {
-  console.error(`bench: ${message}\n\n${HELP}`);
-  process.exit(2);
 }

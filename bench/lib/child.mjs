@@ -7,8 +7,8 @@ const CONSUMER = fileURLToPath(new URL('../consumer.mjs', import.meta.url));
 const PROFILES = fileURLToPath(new URL('../.profiles/', import.meta.url));
 
 /**
- * Runs one consumer. `onMessage` sees every non-final message (e.g. `ready`); the returned promise settles with the
- * child's `result`, or rejects with its output when it fails or outlives `timeoutMs`.
+ * Runs one consumer. `onMessage` sees every non-final message (e.g. `ready`); `promise` settles with the child's
+ * `result`, or rejects with its output when it fails or outlives `timeoutMs`; `ready` resolves at its first `ready`.
  */
 export function runConsumer(config, { onMessage = () => {}, profileName, expose = false, timeoutMs = 180_000 } = {}) {
   const execArgv = [];
@@ -28,6 +28,10 @@ export function runConsumer(config, { onMessage = () => {}, profileName, expose 
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  let markReady;
+  const ready = new Promise((resolve) => {
+    markReady = resolve;
+  });
   const promise = new Promise((resolve, reject) => {
     let result;
     const timer = setTimeout(() => {
@@ -37,7 +41,10 @@ export function runConsumer(config, { onMessage = () => {}, profileName, expose 
     child.on('message', (message) => {
       if (message.type === 'result') result = message.result;
       else if (message.type === 'error') output += `\n${message.message}`;
-      else onMessage(message, child);
+      else {
+        if (message.type === 'ready') markReady();
+        onMessage(message, child);
+      }
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -45,5 +52,8 @@ export function runConsumer(config, { onMessage = () => {}, profileName, expose 
       else reject(new Error(`${config.mode} ${config.variant ?? ''} exited with ${signal ?? code}; output:\n${output.slice(-3000)}`));
     });
   });
-  return { child, promise };
+  // Resolves at the child's first `ready` message; rejects if it fails before.
+  const readyOrFailed = Promise.race([ready, promise]);
+  readyOrFailed.catch(() => {});
+  return { child, promise, ready: readyOrFailed };
 }

@@ -176,8 +176,12 @@ test("rates come from the workers' metrics endpoints: completed and failed tasks
   const { queue, worker, client } = await startSample(t, { metricsPort: 0, metricsHost: '127.0.0.1' });
   const source = endpointRates([`http://127.0.0.1:${worker.metricsPort}/metrics`]);
   t.deepEqual((await source.read()).queues, {}, 'the first reading gives no rate yet');
+  // The caller can have its reply before the worker counts the outcome: wait for both tasks' ends.
+  let ended = 0;
+  worker.events.on('taskEnd', () => ended++);
   await client.call(queue, { action: 'echo', value: 1 });
   await client.call(queue, { action: 'permanent', value: 2 }).catch(() => {});
+  await waitFor('both tasks counted', () => ended === 2);
   const rates = await source.read();
   t.deepEqual(rates.errors, []);
   t.true((rates.queues[queue]?.completed ?? 0) > 0);

@@ -100,18 +100,12 @@ export class DeliveryHandler<TTask, TResult> {
     void this.#handle(delivery);
   }
 
-  /** A reply came back unroutable: logged once per cause (a direct reply-to caller gone, a missing reply queue). */
+  /** A reply to a queue came back unroutable (the queue does not exist): logged once per queue. */
   #unroutableReply(replyTo: string): void {
-    const cause = replyTo.startsWith('amq.rabbitmq.reply-to.') ? 'direct reply-to' : replyTo;
-    if (this.#unroutable.has(cause) || this.#unroutable.size > MAX_UNROUTABLE_CAUSES) return;
-    this.#unroutable.add(cause);
-    const more = this.#unroutable.size > MAX_UNROUTABLE_CAUSES ? ' (further causes are not logged)' : '';
-    this.#logger.warn(
-      { replyTo: cause },
-      cause === 'direct reply-to'
-        ? `a reply to direct reply-to reached nobody: its caller was gone (disconnected or timed out); logged once${more}`
-        : `a reply to queue ${cause} reached no queue: it does not exist; logged once for this queue${more}`,
-    );
+    if (this.#unroutable.has(replyTo) || this.#unroutable.size > MAX_UNROUTABLE_CAUSES) return;
+    this.#unroutable.add(replyTo);
+    const more = this.#unroutable.size > MAX_UNROUTABLE_CAUSES ? ' (further queues are not logged)' : '';
+    this.#logger.warn({ replyTo }, `a reply to queue ${replyTo} reached no queue: it does not exist; logged once for this queue${more}`);
   }
 
   async #handle(delivery: Delivery): Promise<void> {
@@ -238,9 +232,13 @@ export class DeliveryHandler<TTask, TResult> {
     } catch (error) {
       recorded = 'unrecorded';
       if (!(error instanceof MissingQueueError)) {
+        // A publish the broker refused (nacked: a quorum queue between leaders in a rolling restart) leaves the channel
+        // open: unacked, the delivery would hold a prefetch slot until the connection drops. Give it back now; a quorum
+        // queue's delivery limit ends the loop if the refusal lasts. Where the channel closed, the broker does it.
+        delivery.requeue();
         this.#logger.warn(
           { taskId, attempt, err: error, ...trace },
-          'could not record the outcome of task %s (the channel closed); the broker will deliver it again',
+          'could not record the outcome of task %s (the channel closed or the broker refused a publish); it goes back to its queue',
           taskId,
         );
       }

@@ -1,7 +1,7 @@
 import type { MessageProperties } from 'amqplib';
 import { errorCode } from '../errors/message.js';
 import { deadLetterCopy, retryCopy } from '../wire/copy.js';
-import { completedReply, failedReply } from '../wire/reply.js';
+import { completedReply, DIRECT_REPLY_TO, failedReply } from '../wire/reply.js';
 import type { AttemptOutcome } from './attempt.js';
 import { type CopyContext, type OutcomeTarget, publishCopy, publishDelayed } from './copies.js';
 import type { TaskOutcome } from './worker-events.js';
@@ -136,8 +136,9 @@ export async function salvage(
 
 /**
  * Publishes a task's result or failure to its `replyTo`, confirmed. Persistent, so that a reply waiting in a durable
- * reply queue survives a broker restart (RabbitMQ ignores it for direct reply-to); mandatory, so that a reply that
- * reaches nobody comes back (basic.return) and is logged.
+ * reply queue survives a broker restart (RabbitMQ ignores it for direct reply-to). Mandatory to a queue, so that a
+ * reply to a queue that does not exist comes back (basic.return) and is logged; not to direct reply-to, which RabbitMQ
+ * (3.10 at least) returns even when the caller got it.
  */
 async function reply(target: OutcomeTarget, ctx: RecordContext, delivery: RecordedDelivery, replyTo: string, body: Buffer) {
   const routed = await target.publish(replyTo, body, {
@@ -145,7 +146,7 @@ async function reply(target: OutcomeTarget, ctx: RecordContext, delivery: Record
     messageId: delivery.taskId,
     contentType: 'application/json',
     persistent: true,
-    mandatory: true,
+    mandatory: !replyTo.startsWith(`${DIRECT_REPLY_TO}.`),
   });
   if (!routed) ctx.unroutableReply(replyTo);
 }

@@ -35,7 +35,7 @@ test('a replyTo naming the worker’s own work, retry or dead queue, or another 
 });
 
 test('direct reply-to, a server-named queue, a *.replies queue and a REPLY_TO_ALLOW pattern are answered', async (t) => {
-  const { queue, broker, client } = await startSample(t, { replyToAllow: ['billing-*-results'] });
+  const { queue, broker, client, logs } = await startSample(t, { replyToAllow: ['billing-*-results'] });
   const serverNamed = (await broker.channel.assertQueue('', { exclusive: true })).queue;
   const named = `${queue}.replies`;
   const allowed = `billing-${uniqueQueue('x')}-results`;
@@ -56,6 +56,13 @@ test('direct reply-to, a server-named queue, a *.replies queue and a REPLY_TO_AL
     });
   }
   t.deepEqual(await client.call(queue, { action: 'echo', value: 'direct' }), { echoed: 'direct', attempt: 1 });
+  // The end line is written after the reply's confirm, where a returned reply would have been logged.
+  await waitFor('four end lines', () => logs.records.filter((r) => r.msg === 'task completed').length === 4);
+  t.deepEqual(
+    logs.records.filter((r) => /reached no|reached nobody/.test(String(r.msg))).map((r) => r.msg),
+    [],
+    'a reply its caller got is not reported as lost',
+  );
 });
 
 test('a reply nobody can receive is logged once per cause, not once per task, and the tasks are acked', async (t) => {

@@ -26,7 +26,8 @@ export interface RateSource {
   read(): Promise<Rates>;
 }
 
-const FETCH_TIMEOUT_MS = 2000;
+/** A metrics endpoint or Prometheus slower than this is reported as an error on the page, the other sources still read. */
+const FETCH_TIMEOUT_MS = 5000;
 
 async function fetchText(url: string): Promise<string> {
   const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
