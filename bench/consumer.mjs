@@ -1,6 +1,7 @@
 // One benchmark consumer, run as its own child process by bench/run.mjs so CPU and memory are the worker's alone.
 // BENCH_CONFIG (JSON) says what to run; results go back over IPC. Modes:
-//   drain  consume `tasks` completions from a pre-filled queue (variants raw, default, noop, progress, fail5, io, quiet),
+//   drain  consume `tasks` completions from a pre-filled queue (variants raw, default, noop, progress, fail5, io, quiet,
+//          traced),
 //          report figures;
 //   serve  a noop worker that answers TaskClient.call until told to stop (latency);
 //   probe  a worker whose tasks fail their first attempts, to observe the broker-side retry delays at low load;
@@ -149,7 +150,23 @@ async function drainRaw(variant) {
   return { ...result, peakRss };
 }
 
+/**
+ * The traced variant: an OpenTelemetry SDK recording every span (one per attempt: the pre-filled messages carry no
+ * trace context, so each is a root span), batched to an exporter that drops them, so no network is measured.
+ */
+async function registerTracing() {
+  const { context, propagation, trace } = await import('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
+  const { BatchSpanProcessor, TracerProvider } = await import('@opentelemetry/sdk-trace');
+  const exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter })] }));
+}
+
 async function drainWorker(variant) {
+  if (variant === 'traced') await registerTracing();
   const meter = drainMeter(config.tasks);
   const fail = variant === 'fail5';
   const io = variant === 'io';

@@ -44,6 +44,7 @@ const LABELS = {
   rawfail5: `raw amqplib, the same failures retried by hand (copy to the retry queue, confirm, ack)`,
   before: `jworker ${opts.beforeVariant}, runtime from ${opts.before}`,
   quiet: 'jworker noop, logging at warn (no task lines)',
+  traced: 'jworker noop, OpenTelemetry SDK recording every span',
   io: `jworker, each task awaits ${opts.ioLatency} ms, concurrency ${opts.ioConcurrency}`,
 };
 const failEvery = Math.max(1, Math.round(1 / opts.failRate));

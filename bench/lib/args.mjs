@@ -1,11 +1,12 @@
 // Command-line flags of `npm run bench`: `--name value` or `--name=value`; every flag has a default.
 
-export const VARIANTS = ['raw', 'default', 'noop', 'progress', 'fail5', 'rawfail5', 'io', 'quiet'];
+export const VARIANTS = ['raw', 'default', 'noop', 'progress', 'fail5', 'rawfail5', 'io', 'quiet', 'traced'];
 /**
  * Run by default. `default` is a worker exactly as a user runs it (no logger passed: JSON lines on stdout, a pipe the
  * bench drains; default settings); `noop`, `progress` and `fail5` log into a sink that discards lines; `io` awaits
  * `ioLatency` ms per task at `ioConcurrency`; `quiet` (noop logging at warn) attributes the cost of the task lines;
- * `rawfail5` is raw amqplib doing fail5's retries by hand (the broker's own cost of an at-least-once retry).
+ * `rawfail5` is raw amqplib doing fail5's retries by hand (the broker's own cost of an at-least-once retry);
+ * `traced` is noop with an OpenTelemetry SDK recording every attempt's span (the cost of tracing on).
  */
 const DEFAULT_VARIANTS = ['raw', 'default', 'noop', 'progress', 'fail5', 'rawfail5', 'io'];
 

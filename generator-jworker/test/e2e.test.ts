@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -147,6 +149,98 @@ test.serial('npm run dev reads .env, prints readable log lines, and Ctrl-C stops
   // Ctrl-C in the terminal: SIGINT to the whole process group.
   process.kill(-(dev.pid ?? 0), 'SIGINT');
   t.regex(await waitForOutput(dev, /INFO {2}orders: stopped/, 30_000), /received SIGINT: stopping gracefully/);
+});
+
+/** One span of an OTLP/HTTP JSON export, with its resource's service name. */
+interface ExportedSpan {
+  readonly service: string | undefined;
+  readonly name: string;
+  readonly kind: number;
+  readonly attributes: Record<string, unknown>;
+}
+
+/** An OTLP/HTTP endpoint (`POST /v1/traces`, JSON) keeping every span it receives. */
+async function startOtlpEndpoint() {
+  const spans: ExportedSpan[] = [];
+  const contentTypes = new Set<string>();
+  type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
+  type KeyValue = { key: string; value: AnyValue };
+  const value = (v: AnyValue) =>
+    v.stringValue ?? (v.intValue === undefined ? undefined : Number(v.intValue)) ?? v.boolValue ?? v.doubleValue;
+  const record = (attributes: KeyValue[] = []) => Object.fromEntries(attributes.map((a) => [a.key, value(a.value)]));
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      contentTypes.add(String(req.headers['content-type']));
+      if (req.method === 'POST' && req.url === '/v1/traces' && String(req.headers['content-type']).startsWith('application/json')) {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          resourceSpans?: Array<{
+            resource?: { attributes?: KeyValue[] };
+            scopeSpans?: Array<{ spans?: Array<{ name: string; kind: number; attributes?: KeyValue[] }> }>;
+          }>;
+        };
+        for (const resourceSpans of body.resourceSpans ?? []) {
+          const service = record(resourceSpans.resource?.attributes)['service.name'] as string | undefined;
+          for (const scope of resourceSpans.scopeSpans ?? [])
+            for (const span of scope.spans ?? [])
+              spans.push({ service, name: span.name, kind: span.kind, attributes: record(span.attributes) });
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans,
+    contentTypes,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+test.serial('with OTEL_EXPORTER_OTLP_ENDPOINT set, the built worker sends its spans over OTLP/HTTP, the last ones on stop', async (t) => {
+  if (!clone) return t.fail('the first test did not clone the repo');
+  // One copy of the API in the generated repo: the SDK registers through the copy jworker-runtime reads.
+  const apis = (await runAsUser('npm', ['ls', '@opentelemetry/api', '--all', '--parseable'], inDir(clone.dir))).trim().split('\n');
+  t.deepEqual([...new Set(apis)].length, 1, `one @opentelemetry/api: ${apis.join(', ')}`);
+
+  const endpoint = await startOtlpEndpoint();
+  const queue = `jworker-gen-otel-${process.pid}-${Date.now()}`;
+  const worker = startAsUser(process.execPath, ['dist/main.js'], {
+    cwd: clone.dir,
+    env: env({ AMQP_URL, WORKER_QUEUE: queue, METRICS_PORT: '0', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint.url }),
+  });
+  const client = new TaskClient({ url: AMQP_URL, callTimeoutMs: 20_000 });
+  t.teardown(async () => {
+    killGroup(worker);
+    await client.close();
+    await endpoint.close();
+    await deleteWorkerQueues(clone?.dir ?? '', AMQP_URL, queue);
+  });
+  const output = await waitForOutput(worker, new RegExp(`consuming from ${queue}`), 30_000);
+  t.false(output.includes('cannot see'), 'the runtime sees the SDK the worker registered');
+  t.like(await client.call(queue, { id: 'e2e-traced', items: ['alpha'] }, { taskId: 'e2e-traced' }), { id: 'e2e-traced', processed: 1 });
+  // The batch processor holds spans for 5 s: the graceful stop sends them (runWorker's beforeExit).
+  worker.kill('SIGTERM');
+  t.is(await exitCode(worker, 20_000), 0);
+
+  const processed = endpoint.spans.filter((span) => span.name === `process ${queue}`);
+  t.is(
+    processed.length,
+    1,
+    `spans received: ${endpoint.spans.map((s) => s.name).join(', ')}; content types: ${[...endpoint.contentTypes].join(', ')}`,
+  );
+  t.like(processed[0], {
+    service: 'orders',
+    kind: 5, // SPAN_KIND_CONSUMER
+    attributes: {
+      'messaging.system': 'rabbitmq',
+      'messaging.message.id': 'e2e-traced',
+      'jworker.outcome': 'completed',
+      'jworker.attempt': 1,
+    },
+  });
 });
 
 test.serial('the Dockerfile and the compose and CI files are valid and name only files that exist', (t) => {

@@ -16,6 +16,7 @@ test.serial('creates the repository in ./<name> and writes nothing beside it', a
   const files = [
     'src/app/orders.worker.ts',
     'src/main.ts',
+    'src/tracing.ts',
     'test/orders.worker.test.ts',
     'package.json',
     'tsconfig.json',
@@ -70,7 +71,19 @@ test.serial('main.ts loads the configuration and runs the worker on the project 
   const main = repo.read('src/main.ts');
   t.regex(main, /import \{ loadConfig, runWorker \} from 'jworker-runtime';/);
   t.regex(main, /import \{ OrdersWorker, QUEUE \} from '\.\/app\/orders\.worker\.js';/);
-  t.regex(main, /runWorker\(\(\) => new OrdersWorker\(\{ queue: QUEUE, \.\.\.loadConfig\(\) \}\)\)/);
+  t.regex(main, /runWorker\(\(\) => new OrdersWorker\(\{ queue: QUEUE, \.\.\.loadConfig\(\) \}\), \{ beforeExit: tracing\.shutdown \}\)/);
+});
+
+test.serial('tracing starts after .env is read, named after the worker type, and is flushed before the exit', async (t) => {
+  const { repo } = await generate(['orders']);
+  const main = repo.read('src/main.ts');
+  t.true(main.indexOf("const tracing = startTracing('orders');") > main.indexOf("process.loadEnvFile('.env')"));
+  const pkg = repo.json<{ dependencies: Record<string, string> }>('package.json');
+  for (const name of ['@opentelemetry/api', '@opentelemetry/sdk-trace', '@opentelemetry/exporter-trace-otlp-http'])
+    t.truthy(pkg.dependencies[name], `${name} is a dependency`);
+  const env = repo.read('.env.example');
+  for (const variable of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_TRACES_EXPORTER', 'OTEL_SERVICE_NAME', 'OTEL_TRACES_SAMPLER'])
+    t.regex(env, new RegExp(`^# ${variable}=`, 'm'), `.env.example documents ${variable}, commented out: tracing is off by default`);
 });
 
 test.serial('the test file uses jworker-runtime/testing for success, permanent failure and progress', async (t) => {
@@ -200,7 +213,7 @@ test.serial('docker-compose.yml: RabbitMQ with a health check, the worker after 
   type Service = Record<string, unknown> & { profiles?: string[]; environment?: Record<string, string> };
   const compose = repo.yaml<{ name: string; services: Record<string, Service> }>('docker-compose.yml');
   t.is(compose.name, 'acme-orders');
-  const { rabbitmq, worker, prometheus, grafana } = compose.services;
+  const { rabbitmq, worker, prometheus, grafana, jaeger } = compose.services;
   t.is(rabbitmq?.['image'], RABBITMQ_IMAGE);
   t.true(((rabbitmq?.['ports'] ?? []) as string[]).some((port) => port.endsWith(':15672:15672')));
   t.deepEqual((rabbitmq?.['healthcheck'] as { test: string[] } | undefined)?.test, ['CMD', 'rabbitmq-diagnostics', '-q', 'ping']);
@@ -210,6 +223,8 @@ test.serial('docker-compose.yml: RabbitMQ with a health check, the worker after 
   t.is(worker?.environment?.['AMQP_URL'], 'amqp://guest:guest@rabbitmq:5672');
   t.deepEqual(prometheus?.profiles, ['monitoring']);
   t.deepEqual(grafana?.profiles, ['monitoring']);
+  t.deepEqual(jaeger?.profiles, ['monitoring'], 'the trace backend comes with the monitoring profile');
+  t.regex(String(jaeger?.['image']), /^jaegertracing\/all-in-one:\d+\.\d+\.\d+$/);
   t.is(worker?.profiles, undefined, 'the worker runs without a profile');
   for (const file of composeReferences(compose as never)) t.true(repo.exists(file), `${file}, named by docker-compose.yml, exists`);
 });
@@ -221,7 +236,7 @@ test.serial('docker-compose.yml publishes every port on 127.0.0.1 only, and Graf
   const published = Object.entries(compose.services).flatMap(([name, service]) => (service.ports ?? []).map((port) => [name, port]));
   t.deepEqual(
     published.map(([name]) => name),
-    ['rabbitmq', 'rabbitmq', 'worker', 'prometheus', 'grafana'],
+    ['rabbitmq', 'rabbitmq', 'worker', 'prometheus', 'grafana', 'jaeger', 'jaeger'],
   );
   for (const [name, port] of published) t.regex(port ?? '', /^127\.0\.0\.1:\d+:\d+$/, `${name} publishes ${port} on loopback only`);
   const grafana = compose.services['grafana']?.environment ?? {};

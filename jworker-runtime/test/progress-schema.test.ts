@@ -46,6 +46,7 @@ test('TaskStatus and TaskEventInput match the TaskEvent type field for field', (
     message: 'String',
     result: 'JSON',
     error: 'String',
+    traceId: 'String',
     timestamp: 'String!',
   };
   const input = schema.getType('TaskEventInput') as GraphQLInputObjectType;

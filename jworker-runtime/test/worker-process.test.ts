@@ -27,6 +27,10 @@ test.serial('SIGTERM stops the worker gracefully: the task in flight finishes, e
   t.deepEqual(await result, { echoed: 'finish me', attempt: 1 });
   t.deepEqual(await worker.exited, { code: 0, signal: null });
   t.true(worker.records.some((r) => r.msg === 'stopped'));
+  t.true(
+    worker.records.some((r) => r.msg === 'beforeExit ran'),
+    'runWorker ran beforeExit (a tracing flush) once stopped',
+  );
 });
 
 test.serial(

@@ -26,6 +26,7 @@ export function fileList(names: WorkerNames): readonly TemplateFile[] {
   const files: Array<[string, string, FileKind]> = [
     ['src/app/worker.ts.ejs', `src/app/${name}.worker.ts`, 'scaffold'],
     ['src/main.ts.ejs', 'src/main.ts', 'scaffold'],
+    ['src/tracing.ts.ejs', 'src/tracing.ts', 'managed'],
     ['test/worker.test.ts.ejs', `test/${name}.worker.test.ts`, 'scaffold'],
     ['README.md.ejs', 'README.md', 'scaffold'],
     ['tsconfig.json.ejs', 'tsconfig.json', 'managed'],

@@ -24,9 +24,26 @@ export const K8S_DEV_DEPENDENCIES = {
   '@kubernetes-models/keda': '^0.4.2',
 } as const;
 
+/**
+ * OpenTelemetry tracing (src/tracing.ts), started only when OTEL_* variables ask for it. The 2.x SDK line: 3.x needs
+ * Node.js 22.15, and a worker supports Node.js 20. The SDK packages are released together and the OTLP exporter pins
+ * its sdk-trace, core and resources exactly: the same versions here keep one copy of each. The API is listed with
+ * the range their peer dependencies accept (below 1.10), so that npm installs one copy of it, which jworker-runtime
+ * and prom-client share: a copy of another minor version would not see the SDK registered through this one.
+ */
+export const TRACING_DEPENDENCIES = {
+  '@opentelemetry/api': '~1.9.0',
+  '@opentelemetry/context-async-hooks': '2.12.1',
+  '@opentelemetry/core': '2.12.1',
+  '@opentelemetry/exporter-trace-otlp-http': '0.223.1',
+  '@opentelemetry/resources': '2.12.1',
+  '@opentelemetry/sdk-trace': '2.12.1',
+} as const;
+
 /** Runtime dependencies of the generated worker besides jworker-runtime. */
 export const DEPENDENCIES = {
   zod: '^4.1.0',
+  ...TRACING_DEPENDENCIES,
 } as const;
 
 /** The Node.js versions a generated worker supports: engines, .nvmrc, CI matrix and the Docker image. */

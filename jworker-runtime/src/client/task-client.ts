@@ -7,6 +7,8 @@ import type { TlsOptions } from '../config/options.js';
 import { ConfigError, TaskCancelledError, TaskFailedError } from '../errors/worker-error.js';
 import { createLogger } from '../log/logger.js';
 import { maskCredentials } from '../log/mask.js';
+import { tracedPublish } from '../tracing/publish-span.js';
+import { hiddenTracerProvider } from '../tracing/registration.js';
 import { connect } from '../transport/connection.js';
 import { cancelRequest, cancelStreamSpec, DEFAULT_CANCEL_WINDOW_MS } from '../wire/cancel.js';
 import { notBeforeOf } from '../wire/delay.js';
@@ -129,6 +131,8 @@ export class TaskClient {
       },
     });
     this.#wrapper.on('error', (error: Error) => logger.warn({ error: maskCredentials(error.message) }, 'task client channel error'));
+    const hidden = hiddenTracerProvider();
+    if (hidden) logger.warn(hidden);
   }
 
   /**
@@ -201,17 +205,19 @@ export class TaskClient {
     const content = Buffer.from(body);
     const notBefore = notBeforeOf(options, Date.now());
     const headers = notBefore === undefined ? options.headers : { ...options.headers, [HEADERS.notBefore]: notBefore };
-    const properties = {
-      messageId: taskId,
-      correlationId: taskId,
-      persistent: true,
-      mandatory: true,
-      contentType: 'application/json',
-      timestamp: Math.floor(Date.now() / 1000),
-      ...(headers ? { headers: { ...headers } } : {}),
-      ...(replyTo ? { replyTo } : {}),
-    };
-    await this.#send(queue, content, properties);
+    // The PRODUCER span covers the publish until the broker's confirm; its context travels in the headers.
+    await tracedPublish(queue, taskId, headers, (traced) =>
+      this.#send(queue, content, {
+        messageId: taskId,
+        correlationId: taskId,
+        persistent: true,
+        mandatory: true,
+        contentType: 'application/json',
+        timestamp: Math.floor(Date.now() / 1000),
+        ...(traced ? { headers: traced } : {}),
+        ...(replyTo ? { replyTo } : {}),
+      }),
+    );
     return taskId;
   }
 

@@ -24,6 +24,11 @@ export interface TaskEvent {
   readonly result?: unknown;
   /** The error message, for RETRYING, FAILED and CANCELLED. */
   readonly error?: string;
+  /**
+   * The W3C trace id (32 hex digits) of the attempt's span, when tracing is on and the span records: the key to
+   * the task's trace in Jaeger, Tempo and the like.
+   */
+  readonly traceId?: string;
   /** ISO 8601 time the event happened. */
   readonly timestamp: string;
 }

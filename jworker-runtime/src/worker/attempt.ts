@@ -12,6 +12,7 @@ import {
 import { isoNow } from '../log/iso-clock.js';
 import { noopEventSink, type TaskEventSink } from '../progress/events.js';
 import { decideRetry, isDeferral, jitteredDelayMs, type RetryPolicy } from '../retry/backoff.js';
+import type { TraceIds } from '../tracing/process-span.js';
 import type { TaskEvent, TaskStatus } from '../wire/task-event.js';
 import { TaskAbort } from './task-abort.js';
 import type { TaskContext } from './task-context.js';
@@ -49,6 +50,8 @@ export interface AttemptInput {
   readonly serializeResult?: boolean;
   /** Retries of this task so far that waited for a `retryAfterMs` without using up an attempt. @default 0 */
   readonly deferrals?: number;
+  /** The attempt's span, when it records: the task's log lines and progress events carry its ids. */
+  readonly trace?: TraceIds | undefined;
 }
 
 /** How one attempt ended: what is to be recorded (the {@link TaskOutcome} words, before they are made true). */
@@ -109,11 +112,12 @@ export async function runAttempt<TTask, TResult>(
   const maxAttempts = hooks.retry.maxAttempts;
   // With reporting off, no event objects are built at all.
   const reporting = sink !== noopEventSink;
+  const traced = input.trace === undefined ? undefined : { traceId: input.trace.trace_id };
   const emit = (status: TaskStatus, fields?: Partial<TaskEvent>): void => {
     const event: TaskEvent =
       fields === undefined
-        ? { taskId, workerType, queue, attempt, maxAttempts, status, timestamp: isoNow() }
-        : { taskId, workerType, queue, attempt, maxAttempts, status, ...fields, timestamp: isoNow() };
+        ? { taskId, workerType, queue, attempt, maxAttempts, status, ...traced, timestamp: isoNow() }
+        : { taskId, workerType, queue, attempt, maxAttempts, status, ...fields, ...traced, timestamp: isoNow() };
     sink.emit(event);
   };
 
@@ -137,7 +141,10 @@ export async function runAttempt<TTask, TResult>(
   // Created on first use: most tasks never log through their own logger, and a bunyan child costs an object copy.
   let logger: Logger | undefined;
   const taskLogger = (): Logger => {
-    logger ??= hooks.logger.child({ taskId, attempt, workerType }, true);
+    logger ??= hooks.logger.child(
+      input.trace === undefined ? { taskId, attempt, workerType } : { taskId, attempt, workerType, ...input.trace },
+      true,
+    );
     return logger;
   };
   const context: TaskContext = {

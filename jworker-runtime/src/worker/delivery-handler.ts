@@ -6,6 +6,7 @@ import { errorMessage } from '../errors/message.js';
 import { TaskCancelledError } from '../errors/worker-error.js';
 import { isoNow } from '../log/iso-clock.js';
 import { redact } from '../log/mask.js';
+import { type AttemptSpan, type TraceIds, UNTRACED } from '../tracing/process-span.js';
 import type { Delivery } from '../transport/delivery.js';
 import { delayedCopy } from '../wire/copy.js';
 import { parseNotBefore } from '../wire/delay.js';
@@ -13,9 +14,10 @@ import { HEADERS, parseAttemptHeader } from '../wire/headers.js';
 import { queueNames } from '../wire/names.js';
 import { replyPatterns, replyToProblem } from '../wire/reply.js';
 import { type AttemptHooks, type AttemptOutcome, runAttempt } from './attempt.js';
+import { openAttemptSpan, spanEnd } from './attempt-span.js';
 import type { Cancellations } from './cancellations.js';
 import { MissingQueueError, publishDelayed } from './copies.js';
-import { decodeDelivery } from './decode.js';
+import { type Decoded, decodeDelivery } from './decode.js';
 import type { InFlight } from './in-flight.js';
 import { type RecordContext, recordOutcome, salvage } from './outcome.js';
 import { logOutcome } from './outcome-log.js';
@@ -173,11 +175,27 @@ export class DeliveryHandler<TTask, TResult> {
     this.#inFlight.leave();
   }
 
-  async #process(delivery: Delivery, startedAt: number): Promise<TaskRecord> {
+  /** Decodes the delivery and runs its attempt inside the attempt's span. Not async: no extra promise per task. */
+  #process(delivery: Delivery, startedAt: number): Promise<TaskRecord> {
+    const { properties, content } = delivery.message;
+    const decoded = decodeDelivery({ content, messageId: properties.messageId, headers: properties.headers }, this.#cfg.maxMessageBytes);
+    const span = openAttemptSpan(delivery, decoded, this.#cfg, this.#hooks.workerType);
+    if (span === UNTRACED) return this.#attempt(delivery, decoded, span, startedAt);
+    // An error outside the attempt (salvaged by the caller) still ends the span.
+    return span
+      .run(() => this.#attempt(delivery, decoded, span, startedAt))
+      .catch((error: unknown) => {
+        span.end({ outcome: 'dead_lettered', reason: 'internal', error });
+        throw error;
+      });
+  }
+
+  /** One attempt inside its span: run it (or refuse the message), record the outcome, log the end line. */
+  async #attempt(delivery: Delivery, decoded: Decoded, span: AttemptSpan, startedAt: number): Promise<TaskRecord> {
     const cfg = this.#cfg;
     const { properties, fields, content } = delivery.message;
-    const decoded = decodeDelivery({ content, messageId: properties.messageId, headers: properties.headers }, cfg.maxMessageBytes);
     const { taskId, attempt } = decoded;
+    const trace = span.ids;
     const requested = properties.replyTo as string | undefined;
     const replyProblem = requested ? replyToProblem(requested, cfg.queue, this.#replyAllowed) : undefined;
     const replyTo = replyProblem === undefined ? requested || undefined : undefined;
@@ -187,12 +205,12 @@ export class DeliveryHandler<TTask, TResult> {
     let outcome: AttemptOutcome<TResult>;
     if (this.#cancels.isCancelled(taskId)) {
       outcome = { status: 'cancelled', error: new TaskCancelledError(taskId) };
-      this.#emit(taskId, attempt, 'CANCELLED', outcome.error.message);
+      this.#emit(taskId, attempt, 'CANCELLED', outcome.error.message, trace);
     } else if (decoded.ok && replyProblem === undefined) {
       const abort = new TaskAbort();
       this.#inFlight.attemptStarted(abort);
       this.#cancels.started(taskId, abort);
-      if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, attempt, redelivered: fields.redelivered }, 'task started');
+      if (this.#logger.level() <= DEBUG) this.#logger.debug({ taskId, attempt, redelivered: fields.redelivered, ...trace }, 'task started');
       try {
         outcome = await runAttempt(this.#hooks, {
           taskId,
@@ -202,6 +220,7 @@ export class DeliveryHandler<TTask, TResult> {
           controller: abort,
           serializeResult: replyTo !== undefined,
           deferrals: countHeader(properties.headers?.[HEADERS.deferrals]),
+          trace,
         });
       } finally {
         this.#inFlight.attemptEnded(abort);
@@ -209,7 +228,7 @@ export class DeliveryHandler<TTask, TResult> {
       }
     } else {
       const invalid = decoded.ok ? { code: 'REPLY_TO_REFUSED', message: replyProblem as string } : decoded;
-      this.#emit(taskId, attempt, 'FAILED', invalid.message);
+      this.#emit(taskId, attempt, 'FAILED', invalid.message, trace);
       outcome = { status: 'dead_lettered', error: Object.assign(new Error(invalid.message), { code: invalid.code }), reason: 'invalid' };
     }
 
@@ -224,7 +243,7 @@ export class DeliveryHandler<TTask, TResult> {
         // queue's delivery limit ends the loop if the refusal lasts. Where the channel closed, the broker does it.
         delivery.requeue();
         this.#logger.warn(
-          { taskId, attempt, err: error },
+          { taskId, attempt, err: error, ...trace },
           'could not record the outcome of task %s (the channel closed or the broker refused a publish); it goes back to its queue',
           taskId,
         );
@@ -235,12 +254,13 @@ export class DeliveryHandler<TTask, TResult> {
       outcome.status === 'dead_lettered'
         ? { taskId, attempt, outcome: recorded, reason: outcome.reason, durationMs }
         : { taskId, attempt, outcome: recorded, durationMs };
-    logOutcome(this.#logger, record, fields.redelivered, outcome, this.#record.text);
+    logOutcome(this.#logger, record, fields.redelivered, outcome, this.#record.text, trace);
+    if (trace !== undefined) span.end(spanEnd(recorded, outcome));
     return record;
   }
 
   /** A task event for a task that never started (refused or cancelled). */
-  #emit(taskId: string, attempt: number, status: 'FAILED' | 'CANCELLED', error: string): void {
+  #emit(taskId: string, attempt: number, status: 'FAILED' | 'CANCELLED', error: string, trace: TraceIds | undefined): void {
     this.#hooks.sink.emit({
       taskId,
       workerType: this.#hooks.workerType,
@@ -250,6 +270,7 @@ export class DeliveryHandler<TTask, TResult> {
       maxAttempts: this.#cfg.retry.maxAttempts,
       error,
       timestamp: isoNow(),
+      ...(trace === undefined ? {} : { traceId: trace.trace_id }),
     });
   }
 

@@ -1,12 +1,13 @@
 import type Logger from 'bunyan';
 import { infoLine } from '../log/logger.js';
+import type { TraceIds } from '../tracing/process-span.js';
 import type { AttemptOutcome } from './attempt.js';
 import type { TaskRecord } from './worker-events.js';
 
 /**
  * The end line of a delivery, the one line a task writes at `info`: `info` for a completed task, `warn` for a retry or a
  * forced stop, `error` for a dead letter, each with taskId, attempt, durationMs, outcome and redelivered (and the
- * error, secrets removed by `text`).
+ * error, secrets removed by `text`), and `trace_id`/`span_id` when the attempt's span records.
  */
 export function logOutcome<TResult>(
   logger: Logger,
@@ -14,9 +15,13 @@ export function logOutcome<TResult>(
   redelivered: boolean,
   attempt: AttemptOutcome<TResult>,
   text: (error: unknown) => string,
+  trace?: TraceIds,
 ): void {
   const { taskId, durationMs, outcome } = record;
-  const fields = { taskId, attempt: record.attempt, durationMs, outcome, redelivered };
+  const fields =
+    trace === undefined
+      ? { taskId, attempt: record.attempt, durationMs, outcome, redelivered }
+      : { taskId, attempt: record.attempt, durationMs, outcome, redelivered, ...trace };
   switch (attempt.status) {
     case 'completed':
       infoLine(logger, fields, 'task completed');

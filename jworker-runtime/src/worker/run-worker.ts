@@ -15,6 +15,11 @@ export interface RunWorkerOptions {
   readonly signals?: readonly NodeJS.Signals[];
   /** Call `process.exit` once stopped, so that open handles in user code cannot keep the process alive. @default true */
   readonly exit?: boolean;
+  /**
+   * Runs once the worker has stopped (or failed to start), before the process exits: flush telemetry here (a tracing
+   * SDK's `shutdown()`). Not run on a forced exit (a second signal). An error is logged; the exit code stays.
+   */
+  readonly beforeExit?: () => void | Promise<void>;
 }
 
 /**
@@ -49,6 +54,14 @@ export async function runWorker(
     process.exitCode = code;
     if (exit) process.exit(code);
   };
+  const finishGracefully = async (code: number): Promise<void> => {
+    try {
+      await options.beforeExit?.();
+    } catch (error) {
+      worker.logger.error({ err: error }, 'beforeExit failed: %s', errorMessage(error));
+    }
+    finish(code);
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
       if (Date.now() - stoppingSince < SAME_SIGNAL_MS) return;
@@ -60,10 +73,10 @@ export async function runWorker(
     stoppingSince = Date.now();
     worker.logger.info({ signal }, 'received %s: stopping gracefully', signal);
     worker.stop().then(
-      () => finish(0),
+      () => finishGracefully(0),
       (error: unknown) => {
         worker.logger.error({ err: error }, 'error while stopping');
-        finish(1);
+        return finishGracefully(1);
       },
     );
   };
@@ -73,6 +86,6 @@ export async function runWorker(
   } catch (error) {
     worker.logger.fatal({ err: error }, 'worker failed to start: %s', errorMessage(error));
     await worker.stop().catch(() => {});
-    finish(1);
+    await finishGracefully(1);
   }
 }

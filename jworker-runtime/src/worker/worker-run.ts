@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type Logger from 'bunyan';
 import type { ResolvedConfig } from '../config/normalize.js';
 import type { TaskEventSink } from '../progress/events.js';
+import { hiddenTracerProvider } from '../tracing/registration.js';
 import { CancelFollower } from '../transport/cancel-follower.js';
 import { Consumer } from '../transport/consumer.js';
 import { assertTopology } from '../transport/declare.js';
@@ -53,6 +54,8 @@ export class WorkerRun<TTask, TResult> {
   constructor(options: WorkerRunOptions<TTask, TResult>) {
     this.#options = options;
     const { cfg, logger, events } = options;
+    const hidden = hiddenTracerProvider();
+    if (hidden) logger.warn(hidden);
     const cancels = new Cancellations(cfg.cancelWindowMs);
     const limiter = cfg.rateLimit && new StartLimiter(cfg.rateLimit);
     this.#limiter = limiter;
