@@ -77,7 +77,7 @@ test.serial('main.ts loads the configuration and runs the worker on the project 
 test.serial('tracing starts after .env is read, named after the worker type, and is flushed before the exit', async (t) => {
   const { repo } = await generate(['orders']);
   const main = repo.read('src/main.ts');
-  t.true(main.indexOf("const tracing = startTracing('orders');") > main.indexOf("process.loadEnvFile('.env')"));
+  t.true(main.indexOf("const tracing = await startTracing('orders');") > main.indexOf("process.loadEnvFile('.env')"));
   const pkg = repo.json<{ dependencies: Record<string, string> }>('package.json');
   for (const name of ['@opentelemetry/api', '@opentelemetry/sdk-trace', '@opentelemetry/exporter-trace-otlp-http'])
     t.truthy(pkg.dependencies[name], `${name} is a dependency`);
