@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -85,6 +85,10 @@ test.before(async () => {
   writeFileSync(join(home, '.npmrc'), `registry=${registry.url}\n`);
   userDir(home);
   copyCheckout(checkout);
+  // The checkout's pending changesets (unreleased work, minor bumps) would join the test's own patch releases: the
+  // test makes every release it checks, from none pending.
+  const changesets = join(checkout, '.changeset');
+  for (const file of readdirSync(changesets)) if (file.endsWith('.md') && file !== 'README.md') rmSync(join(changesets, file));
 });
 
 test.after.always(async () => {
