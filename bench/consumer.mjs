@@ -81,10 +81,14 @@ function drainMeter(tasks) {
       first = performance.now();
       cpu0 = process.cpuUsage();
     },
+    /** Seconds since the first delivery. */
+    elapsed() {
+      return (performance.now() - first) / 1000;
+    },
     completed() {
       done++;
       if (done !== tasks) return;
-      const seconds = (performance.now() - first) / 1000;
+      const seconds = this.elapsed();
       const cpu = process.cpuUsage(cpu0);
       resolve({ tasks, seconds, cpuMicros: cpu.user + cpu.system });
     },
@@ -184,18 +188,14 @@ async function drainWorker(variant) {
   worker.events.once('taskStart', () => loopDelay.enable());
   worker.events.on('taskStart', () => meter.started());
   // When every task had its first attempt: the rest of the drain is waiting for retries to come back from the broker.
-  let firstPassEnd = 0;
-  let firstStart;
-  worker.events.once('taskStart', () => {
-    firstStart = performance.now();
-  });
+  let firstPassSeconds = 0;
   worker.events.on('taskEnd', (record) => {
-    if (record.attempt === 1) firstPassEnd = performance.now();
+    if (record.attempt === 1) firstPassSeconds = meter.elapsed();
     if (record.outcome === 'completed') meter.completed();
   });
   await worker.start();
   const result = await meter.finished;
-  if (fail) result.firstPassSeconds = (firstPassEnd - firstStart) / 1000;
+  if (fail) result.firstPassSeconds = firstPassSeconds;
   loopDelay.disable();
   const peakRss = peakRssBytes();
   await worker.stop();
