@@ -30,6 +30,8 @@ export async function openBroker(url, topology) {
   const connection = await amqplib.connect(url);
   const channel = await connection.createConfirmChannel();
   const queuesOf = (queue, retry) => topology({ queue, queueType: QUEUE_TYPE, deliveryLimit: DELIVERY_LIMIT, retry });
+  /** The retry queue of `retry`'s first delay: the one whose messages wait `initialDelayMs`. */
+  const firstRetryQueue = (queue, retry) => queuesOf(queue, retry).find((q) => q.arguments['x-message-ttl'] === retry.initialDelayMs);
   return {
     /** Declares `<queue>` and `<queue>.dead` with the runtime's arguments (workers declare their retry queues). */
     async declare(queue) {
@@ -38,12 +40,12 @@ export async function openBroker(url, topology) {
     },
     /** Declares the retry queue of `retry`'s first delay, as a worker with that policy does. */
     async declareRetry(queue, retry) {
-      const spec = queuesOf(queue, retry).find((q) => q.name === this.retryQueueOf(queue, retry));
+      const spec = firstRetryQueue(queue, retry);
       await channel.assertQueue(spec.name, { durable: true, arguments: { ...spec.arguments } });
     },
     /** The name of the retry queue holding copies for `retry`'s first delay (the runtime's `<queue>.retry.<ms>`). */
     retryQueueOf(queue, retry) {
-      return queuesOf(queue, retry)[2].name;
+      return firstRetryQueue(queue, retry).name;
     },
     /**
      * Publishes `count` persistent JSON messages of `bytes` bytes, `failEvery`-th ones flagged to fail their first
